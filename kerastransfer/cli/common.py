@@ -89,6 +89,9 @@ def check_training_flags(FLAGS):
           "--checkpoint_every and --sample_every must be >= 1")
     check(FLAGS.vgg_weights in ("torchvision", "imagenet", "random")
           or os.path.isfile(FLAGS.vgg_weights), f"{FLAGS.vgg_weights}: no such weights file")
+    if FLAGS.sample_image:
+        from kerastransfer.image_io import read_image
+        read_image(FLAGS.sample_image)  # a bad sample photo fails now, not mid-run
     try:
         os.makedirs(FLAGS.output_dir, exist_ok=True)
     except OSError as e:
