@@ -33,13 +33,17 @@ def upscale(model, image, scale, histogram_match=False):
     optionally histogram-matched to the bicubic upscale of the input."""
     out = model(image[np.newaxis])[0]
     if histogram_match:
-        reference = _to_uint8(degradation.bicubic_upscale(image[np.newaxis].astype(np.float32), scale))[0]
-        out = match_histograms(out, reference)
+        out = match_histograms(out, bicubic(image, scale))
     return out
 
 
 def _to_uint8(images):
     return tf.cast(tf.clip_by_value(tf.round(images), 0, 255), tf.uint8).numpy()
+
+
+def bicubic(lr, scale):
+    """uint8 LR [H, W, 3] → uint8 bicubic upscale, the baseline every table compares to."""
+    return _to_uint8(degradation.bicubic_upscale(lr[np.newaxis].astype(np.float32), scale))[0]
 
 
 def low_resolution(hr, scale):
@@ -56,10 +60,10 @@ def evaluate_folder(model, hr_dir, scale, lpips=None, histogram_match=False, lim
     rows = []
     for path in data.list_images(hr_dir)[:limit]:
         hr = image_io.read_image(path)
-        hr = hr[: hr.shape[0] // scale * scale, : hr.shape[1] // scale * scale]
+        hr = np.asarray(degradation.crop_to_multiple(hr, scale))
         lr = low_resolution(hr, scale)
         candidates = {"model": upscale(model, lr, scale, histogram_match),
-                      "bicubic": _to_uint8(degradation.bicubic_upscale(lr[np.newaxis], scale))[0]}
+                      "bicubic": bicubic(lr, scale)}
         reference = hr[np.newaxis].astype(np.float32)
         row = {"image": os.path.basename(path)}
         for kind, image in candidates.items():
