@@ -9,8 +9,6 @@ the median seconds per step as a Markdown table and writes JSON with --json.
 """
 import itertools
 import json
-import statistics
-import time
 
 from absl import app, flags
 
@@ -25,40 +23,14 @@ flags.DEFINE_string("json", None, "Also write the results to this JSON file.")
 FLAGS = flags.FLAGS
 
 
-def time_config(width, precision, jit):
-    import keras
-    import tensorflow as tf
-    from kerastransfer import training
-    from kerastransfer.objective import LossWeights, PerceptualObjective
-    from kerastransfer.transformer_net import TransformerNet
-
-    training.set_precision(precision)
-    keras.utils.set_random_seed(0)
-    size, batch = FLAGS.image_size, FLAGS.batch_size
-    style = tf.random.uniform([1, size, size, 3], 0, 255)
-    objective = PerceptualObjective.build(LossWeights(), style, vgg_weights=FLAGS.vgg_weights)
-    trainer = training.PerceptualTrainer(TransformerNet(width=width), objective)
-    trainer.compile(optimizer=keras.optimizers.Adam(1e-3), jit_compile=jit)
-    images = tf.random.uniform([batch, size, size, 3], 0, 255)
-    trainer.make_train_function()
-    step = trainer.train_function
-    iterator = iter(tf.data.Dataset.from_tensors(images).repeat())
-    times = []
-    for i in range(FLAGS.steps + 2):
-        start = time.perf_counter()
-        logs = step(iterator)
-        float(logs["total"])
-        if i >= 2:
-            times.append(time.perf_counter() - start)
-    training.set_precision("float32")
-    return statistics.median(times)
-
-
 def main(argv):
     del argv
+    from kerastransfer import benchmarking
     rows = []
     for width, precision, jit in itertools.product(FLAGS.widths, FLAGS.precisions, FLAGS.jit):
-        seconds = time_config(float(width), precision, jit.lower() == "true")
+        seconds = benchmarking.train_step_seconds(
+            float(width), precision, jit.lower() == "true", FLAGS.steps, FLAGS.image_size,
+            FLAGS.batch_size, FLAGS.vgg_weights)
         rows.append({"width": float(width), "precision": precision, "jit_compile": jit,
                      "seconds_per_step": round(seconds, 3)})
         print(f"| {width} | {precision} | {jit} | {seconds:.3f} |", flush=True)

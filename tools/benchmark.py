@@ -1,0 +1,117 @@
+"""The shipped style model against the PyTorch reference on this CPU, side by side in
+one run: seconds per image through the exported SavedModel (the path users take),
+images/s, convolution GFLOP/s and their share of this machine's measured matmul peak;
+the same sizes through ../shared/bench/peer_torch_transformer.py (the same architecture
+in PyTorch, at the model's width) and the ratio; and one training step (batch 4, 256 px,
+the same loss layers) against the reference's training-step mode.
+
+    python tools/benchmark.py [--model=udnie] [--sizes=256,512,1024] [--repeats=5] \
+        [--train_steps=3] [--json=benchmark.json]
+
+Needs `pip install torch==2.13.0` for the reference (the CPU wheel on this machine).
+Medians of --repeats runs after a warm-up; ratios are TF / PyTorch (below 1: TF faster).
+"""
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+
+from absl import app, flags
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PEER = os.path.join(os.path.dirname(REPO), "shared", "bench", "peer_torch_transformer.py")
+
+flags.DEFINE_string("model", "udnie", "Shipped style model name or SavedModel path.")
+flags.DEFINE_list("sizes", ["256", "512", "1024"], "Square image sizes in pixels.")
+flags.DEFINE_integer("repeats", 5, "Timed runs per measurement (median).")
+flags.DEFINE_integer("train_steps", 3, "Timed training steps per side (0 = skip training).")
+flags.DEFINE_list("train_precisions", ["float32", "mixed_bfloat16"],
+                  "Keras precisions for our training step.")
+flags.DEFINE_integer("threads", 2, "Threads for the PyTorch reference.")
+flags.DEFINE_string("peer", PEER, "The PyTorch reference script.")
+flags.DEFINE_string("json", None, "Also write the results here.")
+FLAGS = flags.FLAGS
+
+
+def run_peer(*args):
+    """Runs the PyTorch reference; returns its stdout lines (one-line error if it fails)."""
+    command = [sys.executable, FLAGS.peer, "--threads", str(FLAGS.threads),
+               "--repeats", str(FLAGS.repeats), *map(str, args)]
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode:
+        last = (result.stderr.strip().splitlines() or ["no output"])[-1]
+        raise SystemExit(f"error: PyTorch reference failed: {last}")
+    return result.stdout.splitlines()
+
+
+def inference_rows(model, network, peak32):
+    import numpy as np
+    from kerastransfer import benchmarking
+    width = model.record["network"].get("width", 1.0)
+    sizes = [int(s) for s in FLAGS.sizes]
+    peer = {int(size): float(seconds) for size, seconds in
+            (line.split() for line in run_peer("--width", width, "--sizes", *sizes)
+             if re.match(r"^\d+ ", line))}
+    rows = []
+    for size in sizes:
+        image = np.random.RandomState(0).randint(0, 256, (1, size, size, 3), np.uint8)
+        seconds = benchmarking.median_seconds(lambda: model(image), FLAGS.repeats)
+        gflops = benchmarking.conv_flops(network, size, size) / 1e9
+        rows.append({"size": size, "seconds": seconds, "images_per_second": 1 / seconds,
+                     "conv_gflop": gflops, "gflops_per_second": gflops / seconds,
+                     "share_of_float32_peak": gflops / seconds / peak32,
+                     "pytorch_seconds": peer[size], "ratio_to_pytorch": seconds / peer[size]})
+    return rows
+
+
+def train_rows(width):
+    from kerastransfer import benchmarking
+    line = run_peer("--train", "--width", width, "--batch", 4, "--size", 256)[-1]
+    peer = float(line.split()[-1])
+    return [{"precision": p, "seconds": (s := benchmarking.train_step_seconds(
+                width, p, steps=FLAGS.train_steps)), "pytorch_seconds": peer,
+             "ratio_to_pytorch": s / peer} for p in FLAGS.train_precisions]
+
+
+def main(argv):
+    del argv
+    import tensorflow as tf
+    from kerastransfer import benchmarking
+    from kerastransfer.stylize import ExportedModel
+    from kerastransfer.transformer_net import TransformerNet
+
+    if not os.path.isfile(FLAGS.peer):
+        raise SystemExit(f"error: {FLAGS.peer}: no such file")
+    model = ExportedModel(FLAGS.model)
+    network = TransformerNet(**model.record["network"])  # same shapes, for counting FLOPs
+    peaks = {"float32": benchmarking.matmul_peak_gflops(tf.float32),
+             "bfloat16": benchmarking.matmul_peak_gflops(tf.bfloat16)}
+    rows = inference_rows(model, network, peaks["float32"])
+    width = model.record["network"].get("width", 1.0)
+    train = train_rows(width) if FLAGS.train_steps else []
+
+    print(f"\n{platform.machine()}, {os.cpu_count()} cores; matmul peak {peaks['float32']:.0f} "
+          f"GFLOP/s float32, {peaks['bfloat16']:.0f} bfloat16; model {model.name} "
+          f"(width {width}), median of {FLAGS.repeats}\n")
+    print("| size | TF s/image | images/s | conv GFLOP | GFLOP/s | share of f32 peak "
+          "| PyTorch s/image | TF / PyTorch |\n|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['size']} | {r['seconds']:.3f} | {r['images_per_second']:.2f} | "
+              f"{r['conv_gflop']:.1f} | {r['gflops_per_second']:.0f} | "
+              f"{r['share_of_float32_peak']:.2f} | {r['pytorch_seconds']:.3f} | "
+              f"{r['ratio_to_pytorch']:.2f} |")
+    if train:
+        print(f"\ntraining step, batch 4 × 256², width {width}\n")
+        print("| precision | TF s/step | PyTorch s/step (float32) | TF / PyTorch |\n|---|---|---|---|")
+        for r in train:
+            print(f"| {r['precision']} | {r['seconds']:.2f} | {r['pytorch_seconds']:.2f} | "
+                  f"{r['ratio_to_pytorch']:.2f} |")
+    if FLAGS.json:
+        with open(FLAGS.json, "w") as f:
+            json.dump({"peaks_gflops": peaks, "inference": rows, "train": train}, f, indent=2)
+
+
+if __name__ == "__main__":
+    app.run(main)
