@@ -10,14 +10,16 @@ import tensorflow as tf
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png")
 
 
-def list_images(directory):
-    """Sorted paths of the .jpg/.jpeg/.png files (any case) directly in `directory`."""
+def list_images(directory, extensions=IMAGE_EXTENSIONS):
+    """Sorted paths of the files directly in `directory` whose extension (any case) is
+    one of `extensions`."""
     if not os.path.isdir(directory):
         raise ValueError(f"{directory}: not a directory")
     paths = sorted(os.path.join(directory, f) for f in os.listdir(directory)
-                   if f.lower().endswith(IMAGE_EXTENSIONS))
+                   if f.lower().endswith(extensions)
+                   and os.path.isfile(os.path.join(directory, f)))
     if not paths:
-        raise ValueError(f"{directory}: no .jpg, .jpeg or .png images found")
+        raise ValueError(f"{directory}: no {', '.join(extensions)} images found")
     return paths
 
 

@@ -1,19 +1,25 @@
 """Reading and writing images and records safely.
 
-Reads apply EXIF orientation, flatten alpha onto white and refuse images over a pixel
-limit before decoding them. Writes go to a temporary file in the target folder and are
-renamed into place, so a failure never leaves a half-written file and an existing file
-is only replaced when the caller says so.
+Reads accept only the formats in READ_FORMATS (Pillow has many more decoders, some of
+them rarely exercised attack surface), refuse images over a pixel limit from the header
+before decoding them, apply EXIF orientation, flatten alpha onto white and take the
+first frame of an animation. Every decoder failure becomes an ImageError naming the
+file. Writes go to a temporary file in the target folder and are renamed into place, so
+a failure never leaves a half-written file and an existing file is only replaced when
+the caller says so.
 """
+import io
 import json
 import os
 import tempfile
 import warnings
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps
 
 MAX_PIXELS = 64_000_000  # refuse larger images (8000×8000) before decoding them
+READ_FORMATS = ("JPEG", "PNG", "GIF", "BMP", "WEBP")
+READ_EXTENSIONS = (".jpg", ".jpeg", ".png", ".gif", ".bmp", ".webp")
 WRITABLE_EXTENSIONS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP",
                        ".bmp": "BMP"}
 
@@ -29,39 +35,71 @@ def read_image(path, max_pixels=MAX_PIXELS):
     if os.path.isdir(path):
         raise ImageError(f"{path}: is a directory, not an image")
     try:
+        with open(path, "rb") as f:
+            return decode_image(f, path, max_pixels)
+    except OSError as e:
+        raise ImageError(f"{path}: cannot read ({e.strerror or e})") from None
+
+
+def decode_image(file, name="image", max_pixels=MAX_PIXELS):
+    """Decodes an open binary file (or bytes) like `read_image`; `name` is for messages.
+
+    Pillow's decoders raise many exception types on malformed input (OSError,
+    SyntaxError, struct.error, IndexError, ...): all of them become one ImageError.
+    """
+    if isinstance(file, (bytes, bytearray, memoryview)):
+        file = io.BytesIO(bytes(file))
+    if not file.read(1):
+        raise ImageError(f"{name}: empty file")
+    file.seek(0)
+    try:
         with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # e.g. "corrupt EXIF": stderr stays one line
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(path) as image:
+            with Image.open(file, formats=READ_FORMATS) as image:
                 width, height = image.size
                 if width * height > max_pixels:
-                    raise ImageError(f"{path}: {width}x{height} pixels is over the limit of "
+                    raise ImageError(f"{name}: {width}x{height} pixels is over the limit of "
                                      f"{max_pixels} pixels")
                 image = ImageOps.exif_transpose(image)
                 return _to_rgb(image)
     except ImageError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
-        raise ImageError(f"{path}: image too large ({e})") from None
-    except UnidentifiedImageError:
-        raise ImageError(f"{path}: not a supported image (JPEG, PNG, ...)") from None
-    except (OSError, SyntaxError, ValueError) as e:
-        raise ImageError(f"{path}: cannot decode image ({e})") from None
+        raise ImageError(f"{name}: image too large to decode safely ({e})") from None
+    except Image.UnidentifiedImageError:
+        raise ImageError(f"{name}: not a supported image "
+                         f"({', '.join(READ_FORMATS)})") from None
+    except MemoryError:
+        raise ImageError(f"{name}: not enough memory to decode the image") from None
+    except Exception as e:  # noqa: BLE001 -- any decoder failure is a bad file, see above
+        raise ImageError(f"{name}: cannot decode image ({_reason(e)})") from None
+
+
+def _reason(error):
+    text = str(error).strip()
+    return text if text else type(error).__name__
 
 
 def _to_rgb(image):
-    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+    if image.mode in ("RGBA", "LA", "PA", "La", "RGBa") or (
+            image.mode == "P" and "transparency" in image.info):
         rgba = image.convert("RGBA")
         background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         image = Image.alpha_composite(background, rgba)
     elif image.mode.startswith("I;16") or image.mode == "I":
+        # 16-bit greyscale PNG: scale the full 16-bit range, whatever the image's values
         array = np.asarray(image, dtype=np.float64)
-        peak = 65535.0 if array.max() > 255 else 255.0
-        return np.repeat((array / peak * 255.0).round().astype(np.uint8)[..., None], 3, axis=2)
+        return np.repeat(np.clip(array / 257.0, 0, 255).round().astype(np.uint8)[..., None],
+                         3, axis=2)
     return np.asarray(image.convert("RGB"), dtype=np.uint8)
 
 
 def _atomic_write(path, write, overwrite):
-    """Calls write(file_object) on a temp file beside `path`, then renames it to `path`."""
+    """Calls write(file_object) on a temp file beside `path`, then moves it to `path`.
+
+    Without `overwrite` the move is a hard link, which fails if `path` appeared in the
+    meantime, so a file created by someone else is never replaced."""
     if os.path.exists(path) and not overwrite:
         raise ImageError(f"{path}: already exists (use --overwrite to replace it)")
     directory = os.path.dirname(os.path.abspath(path))
@@ -72,11 +110,22 @@ def _atomic_write(path, write, overwrite):
         with os.fdopen(fd, "wb") as f:
             write(f)
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp's 0600 would surprise the user
-        os.replace(tmp, path)
-    except BaseException:
+        if overwrite or not _link(tmp, path):
+            os.replace(tmp, path)
+    finally:
         if os.path.exists(tmp):
             os.remove(tmp)
-        raise
+
+
+def _link(tmp, path):
+    """Hard-links `tmp` to `path`; False where the file system has no hard links."""
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        raise ImageError(f"{path}: already exists (use --overwrite to replace it)") from None
+    except OSError:
+        return False
+    return True
 
 
 def _umask():

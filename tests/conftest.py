@@ -54,6 +54,19 @@ def tiny_saved_model(tmp_path_factory, tiny_transformer):
     return path
 
 
+@pytest.fixture(scope="session")
+def tiny_sr_model(tmp_path_factory):
+    """A ×4 super-resolution SavedModel of a tiny untrained network."""
+    from kerastransfer import export
+    from kerastransfer.sr_net import SuperResolutionNet
+    net = SuperResolutionNet(scale=4, filters=8)
+    net(np.zeros((1, 8, 8, 3), np.float32))
+    path = tmp_path_factory.mktemp("sr") / "sr_tiny" / "1"
+    export.export_saved_model(net, str(path), {"task": "super_resolution", "name": "sr_tiny",
+                                               "scale": 4})
+    return path
+
+
 def run_cli(*args, env=None):
     """Runs a console script in a subprocess; returns CompletedProcess with text output."""
     full_env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", **(env or {})}

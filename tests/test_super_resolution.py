@@ -110,17 +110,6 @@ def test_histogram_matching_takes_the_reference_distribution():
     assert (np.diff(matched[..., 0].ravel()[order].astype(int)) >= 0).all()  # monotone
 
 
-@pytest.fixture(scope="module")
-def tiny_sr_model(tmp_path_factory):
-    from kerastransfer import export
-    net = SuperResolutionNet(scale=4, filters=8)
-    net(np.zeros((1, 8, 8, 3), np.float32))
-    path = tmp_path_factory.mktemp("sr") / "sr_tiny" / "1"
-    export.export_saved_model(net, str(path), {"task": "super_resolution", "name": "sr_tiny",
-                                               "scale": 4})
-    return path
-
-
 def test_evaluate_sr_on_a_two_image_folder(tmp_path, tiny_sr_model):
     hr_dir = tmp_path / "hr"
     hr_dir.mkdir()

@@ -1,13 +1,25 @@
 """Applying an image → image function to a file or a folder, the way every command does:
-outputs written atomically, existing files kept unless overwrite, one bad file in a folder
-reported while the rest go on, a summary and a non-zero exit if anything failed."""
+outputs written atomically, existing files and inputs never replaced (unless overwrite,
+and the input not even then), one bad file in a folder reported while the rest go on, a
+summary and a non-zero exit if anything failed."""
 import os
 import sys
 
 from kerastransfer.cli.common import UsageError, check
 
 
+def check_image_size(image, min_side, max_pixels, hint=""):
+    """ValueError unless both sides are >= `min_side` and the pixels <= `max_pixels`."""
+    height, width = image.shape[:2]
+    if min(height, width) < min_side:
+        raise ValueError(f"image is {width}x{height}; at least {min_side}x{min_side} is needed")
+    if height * width > max_pixels:
+        raise ValueError(f"image is {width}x{height} = {height * width} pixels, over the "
+                         f"limit of {max_pixels}{hint}")
+
+
 def transform_file(transform, input_path, output_path, overwrite):
+    import tensorflow as tf
     from kerastransfer import image_io
     if os.path.exists(output_path) and os.path.samefile(input_path, output_path):
         raise image_io.ImageError(f"{output_path}: output would overwrite the input")
@@ -17,33 +29,49 @@ def transform_file(transform, input_path, output_path, overwrite):
     image = image_io.read_image(input_path)
     try:
         result = transform(image)
-    except ValueError as e:
-        raise image_io.ImageError(f"{input_path}: {e}")
+    except (ValueError, MemoryError, tf.errors.ResourceExhaustedError) as e:
+        raise image_io.ImageError(f"{input_path}: {getattr(e, 'message', None) or e}")
     image_io.write_image(output_path, result, overwrite=overwrite)
+
+
+def output_name(input_path):
+    """The input's file name, with .png for formats that are read but not written (GIF)."""
+    from kerastransfer import image_io
+    name = os.path.basename(input_path)
+    stem, ext = os.path.splitext(name)
+    return name if ext.lower() in image_io.WRITABLE_EXTENSIONS else stem + ".png"
 
 
 def transform_folder(transform, input_dir, output_dir, overwrite, verb):
     import keras
     from kerastransfer import data, image_io
     try:
-        paths = data.list_images(input_dir)
+        paths = data.list_images(input_dir, image_io.READ_EXTENSIONS)
     except ValueError as e:
         raise UsageError(str(e))
-    check(os.path.abspath(input_dir) != os.path.abspath(output_dir),
+    check(os.path.realpath(input_dir) != os.path.realpath(output_dir),
           "--output folder must differ from the --input folder")
-    os.makedirs(output_dir, exist_ok=True)
-    failures = []
+    try:
+        os.makedirs(output_dir, exist_ok=True)
+    except OSError as e:
+        raise UsageError(f"{output_dir}: cannot create output folder ({e.strerror})")
+    failures, written = [], {}
     progress = keras.utils.Progbar(len(paths), unit_name="image")
     for i, path in enumerate(paths):
+        name = output_name(path)
         try:
-            transform_file(transform, path, os.path.join(output_dir, os.path.basename(path)),
-                           overwrite)
+            if name in written:
+                raise image_io.ImageError(f"{path}: output {name} is already written from "
+                                          f"{written[name]}")
+            transform_file(transform, path, os.path.join(output_dir, name), overwrite)
+            written[name] = os.path.basename(path)
         except image_io.ImageError as e:
             failures.append(str(e))
         progress.update(i + 1)
     for failure in failures:
         print(f"error: {failure}", file=sys.stderr)
-    print(f"{len(paths) - len(failures)} of {len(paths)} images {verb} into {output_dir}")
+    print(f"{len(paths) - len(failures)} of {len(paths)} images {verb} into {output_dir}"
+          + (f"; {len(failures)} failed" if failures else ""))
     if failures:
         sys.exit(1)
 
@@ -55,6 +83,6 @@ def transform_path(transform, input_path, output_path, overwrite, verb):
         transform_folder(transform, input_path, output_path, overwrite, verb)
         return
     if os.path.isdir(output_path):
-        output_path = os.path.join(output_path, os.path.basename(input_path))
+        output_path = os.path.join(output_path, output_name(input_path))
     transform_file(transform, input_path, output_path, overwrite)
     print(f"wrote {output_path}")

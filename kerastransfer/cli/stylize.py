@@ -10,16 +10,19 @@ import os
 from absl import flags
 
 from kerastransfer.cli.common import check, load_exported_model, main_wrapper, run_app
-from kerastransfer.cli.image_files import transform_path
+from kerastransfer.cli.image_files import check_image_size, transform_path
 
 flags.DEFINE_string("model", None, "Shipped model name (e.g. udnie) or SavedModel path.")
-flags.DEFINE_string("input", None, "A photo, or a folder of photos (.jpg/.jpeg/.png).")
-flags.DEFINE_string("output", None, "Output image file, or folder for a folder input "
-                    "(created if missing; names kept).")
+flags.DEFINE_string("input", None, "A photo (JPEG, PNG, GIF first frame, BMP, WebP), or a "
+                    "folder of them.")
+flags.DEFINE_string("output", None, "Output image file (.png/.jpg/.jpeg/.webp/.bmp), or folder "
+                    "for a folder input (created if missing; names kept, GIF → .png).")
 flags.DEFINE_bool("preserve_colors", False, "Keep the photo's colours: transfer luminance only.")
 flags.DEFINE_float("strength", 1.0, "Style strength in [0, 1]; 0 returns the photo.")
 flags.DEFINE_integer("max_size", 0, "Cap on the longer side in pixels before stylising "
                      "(0 = no cap, else >= 32).")
+flags.DEFINE_integer("max_pixels", 4096 * 4096, "Refuse images with more pixels than this "
+                     "after --max_size (memory grows with pixels), >= 1024.")
 flags.DEFINE_bool("overwrite", False, "Replace output files that already exist.")
 FLAGS = flags.FLAGS
 
@@ -30,6 +33,7 @@ def validate():
     check(FLAGS.output, "--output is required")
     check(0.0 <= FLAGS.strength <= 1.0, f"--strength must be in [0, 1], got {FLAGS.strength}")
     check(FLAGS.max_size == 0 or FLAGS.max_size >= 32, "--max_size must be 0 or >= 32")
+    check(FLAGS.max_pixels >= 1024, "--max_pixels must be >= 1024")
     check(os.path.exists(FLAGS.input), f"{FLAGS.input}: no such file or folder")
 
 
@@ -37,12 +41,15 @@ def validate():
 def main(argv):
     check(len(argv) == 1, f"unexpected arguments: {' '.join(argv[1:])}")
     validate()
-    from kerastransfer.stylize import stylize
+    from kerastransfer.stylize import limit_size, stylize
     model = load_exported_model(FLAGS.model)
 
     def transform(image):
+        image = limit_size(image, FLAGS.max_size)
+        check_image_size(image, 32, FLAGS.max_pixels,
+                         " (--max_pixels); downscale with --max_size")
         return stylize(model, image, strength=FLAGS.strength,
-                       keep_colors=FLAGS.preserve_colors, max_size=FLAGS.max_size)
+                       keep_colors=FLAGS.preserve_colors)
 
     transform_path(transform, FLAGS.input, FLAGS.output, FLAGS.overwrite, "stylised")
 

@@ -7,10 +7,11 @@ from kerastransfer.cli import common  # noqa: F401  (sets TF log level first)
 from absl import flags
 
 from kerastransfer.cli.common import check, load_exported_model, main_wrapper, run_app
-from kerastransfer.cli.image_files import transform_path
+from kerastransfer.cli.image_files import check_image_size, transform_path
 
 flags.DEFINE_string("model", None, "Shipped SR model (sr_x4, sr_x8, sr_x4_pixel) or a path.")
-flags.DEFINE_string("input", None, "A low-resolution image, or a folder of them.")
+flags.DEFINE_string("input", None, "A low-resolution image (JPEG, PNG, GIF first frame, BMP, "
+                    "WebP), or a folder of them.")
 flags.DEFINE_string("output", None, "Output image file, or folder for a folder input.")
 flags.DEFINE_bool("histogram_match", False, "Match the output's colour histogram to the "
                   "bicubic upscale of the input, as the paper did for ℓfeat results.")
@@ -32,10 +33,7 @@ def main(argv):
     scale = model.record["scale"]
 
     def transform(image):
-        if image.shape[0] * image.shape[1] > FLAGS.max_pixels:
-            raise ValueError(f"{image.shape[1]}x{image.shape[0]} is over --max_pixels={FLAGS.max_pixels}")
-        if min(image.shape[:2]) < 4:
-            raise ValueError(f"image is {image.shape[1]}x{image.shape[0]}; at least 4x4 is needed")
+        check_image_size(image, 4, FLAGS.max_pixels, " (--max_pixels)")
         return upscale(model, image, scale, histogram_match=FLAGS.histogram_match)
 
     transform_path(transform, FLAGS.input, FLAGS.output, FLAGS.overwrite, "upscaled")
