@@ -29,6 +29,28 @@ def float32_copy(model):
     return copy
 
 
+def rebuild_network(loaded, record):
+    """The Keras network inside a loaded SavedModel: built from the record's `network`
+    config and given the SavedModel's own variables (the archive saves them in the
+    network's order). Tiling needs it, because the serving signatures cannot run a tile
+    with another image's instance-norm statistics. Raises ValueError if they do not fit."""
+    from kerastransfer.sr_net import SuperResolutionNet
+    from kerastransfer.transformer_net import TransformerNet
+    config = record.get("network")
+    if not config:
+        raise ValueError("the model's record has no network configuration")
+    task = record.get("task")
+    network_class = SuperResolutionNet if task == "super_resolution" else TransformerNet
+    network = network_class(**config)
+    network(tf.zeros([1, 32, 32, 3]))
+    saved = list(getattr(loaded, "variables", []))
+    if [tuple(v.shape) for v in saved] != [tuple(v.shape) for v in network.variables]:
+        raise ValueError("the SavedModel's variables do not match the network in its record")
+    for variable, value in zip(network.variables, saved):
+        variable.assign(value)
+    return network
+
+
 def _to_uint8(images):
     return tf.cast(tf.clip_by_value(tf.round(images), 0.0, 255.0), tf.uint8)
 
@@ -49,14 +71,7 @@ def build_archive(model):
     @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="image_bytes")])
     def serving_bytes(image_bytes):
         def one(encoded):
-            shape = _decoded_shape(encoded)
-            tf.debugging.assert_less_equal(
-                tf.cast(shape[0], tf.int64) * tf.cast(shape[1], tf.int64),
-                tf.constant(MAX_REQUEST_PIXELS, tf.int64),
-                message=f"image larger than {MAX_REQUEST_PIXELS} pixels")
-            image = tf.io.decode_image(encoded, channels=3, expand_animations=False)
-            image.set_shape([None, None, 3])
-            return tf.io.encode_png(run(image[tf.newaxis])[0])
+            return tf.io.encode_png(run(decode_request_image(encoded)[tf.newaxis])[0])
 
         return {"image_bytes": tf.map_fn(one, image_bytes, fn_output_signature=tf.string)}
 
@@ -65,24 +80,38 @@ def build_archive(model):
     return archive
 
 
-def _decoded_shape(encoded):
-    """Height and width from the header alone, so a decompression bomb is refused before
-    it is decoded. JPEG via extract_jpeg_shape; PNG from its IHDR chunk."""
+def decode_request_image(encoded, max_pixels=MAX_REQUEST_PIXELS):
+    """uint8 [H, W, 3] from one encoded JPEG or PNG, inside the graph.
+
+    Anything else is refused (tf.io.decode_image would also take GIF and BMP), and so is
+    an image whose header claims more than `max_pixels`, before it is decoded: a small
+    file can claim 50000×50000. Failures are InvalidArgumentError with a message.
+    """
     is_png = tf.strings.substr(encoded, 0, 8) == b"\x89PNG\r\n\x1a\n"
+    is_jpeg = tf.strings.substr(encoded, 0, 3) == b"\xff\xd8\xff"
+    # Explicit control dependencies: a stateless decode would otherwise be free to run
+    # before (or beside) the checks that are meant to guard it.
+    with tf.control_dependencies([tf.debugging.Assert(
+            is_png | is_jpeg, ["image_bytes: not a JPEG or PNG image"])]):
+        height_width = tf.cond(
+            is_png, lambda: _png_shape(encoded),
+            lambda: tf.cast(tf.image.extract_jpeg_shape(encoded)[:2], tf.int64))
+    height, width = height_width[0], height_width[1]
+    with tf.control_dependencies([tf.debugging.Assert(  # sides first: no int64 overflow
+            (height <= max_pixels) & (width <= max_pixels) & (height * width <= max_pixels),
+            [f"image_bytes: image larger than {max_pixels} pixels: width", width,
+             "height", height])]):
+        image = tf.io.decode_image(encoded, channels=3, expand_animations=False)
+    image.set_shape([None, None, 3])
+    return image
 
-    def png_shape():
-        ihdr = tf.io.decode_raw(tf.strings.substr(encoded, 16, 8), tf.uint8)
-        ihdr = tf.cast(ihdr, tf.int32)
-        width = ihdr[0] * 16777216 + ihdr[1] * 65536 + ihdr[2] * 256 + ihdr[3]
-        height = ihdr[4] * 16777216 + ihdr[5] * 65536 + ihdr[6] * 256 + ihdr[7]
-        return tf.stack([height, width])
 
-    def other_shape():
-        is_jpeg = tf.strings.substr(encoded, 0, 2) == b"\xff\xd8"
-        return tf.cond(is_jpeg, lambda: tf.image.extract_jpeg_shape(encoded)[:2],
-                       lambda: tf.constant([0, 0], tf.int32))
-
-    return tf.cond(is_png, png_shape, other_shape)
+def _png_shape(encoded):
+    """[height, width] (int64) from a PNG's IHDR chunk; [0, 0] when it is cut short."""
+    ihdr = tf.io.decode_raw(tf.strings.substr(encoded, 16, 8), tf.uint8)
+    ihdr = tf.cast(tf.pad(ihdr, [[0, 8 - tf.size(ihdr)]]), tf.int64)
+    big_endian = tf.constant([2**24, 2**16, 2**8, 1], tf.int64)
+    return tf.stack([tf.reduce_sum(ihdr[4:] * big_endian), tf.reduce_sum(ihdr[:4] * big_endian)])
 
 
 def export_saved_model(model, directory, record, overwrite=False):

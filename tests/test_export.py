@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 import tensorflow as tf
 
 from conftest import random_image
@@ -56,6 +57,47 @@ def test_serving_bytes_round_trips_jpeg_to_png(tiny_saved_model):
     for png, image in zip(out, images):
         assert png[:8] == b"\x89PNG\r\n\x1a\n"
         assert tf.io.decode_png(png).shape == image.shape
+
+
+def _bad_requests():
+    from image_corpus import corpus
+    cases = {c.name: c.data for c in corpus()}
+    return {  # name → (bytes, fragment of the error)
+        "empty": (b"", "not a JPEG or PNG"),
+        "text": (cases["text.jpg"], "not a JPEG or PNG"),
+        "GIF": (cases["animated.gif"], "not a JPEG or PNG"),
+        "GIF bomb": (cases["bomb.gif"], "not a JPEG or PNG"),
+        "BMP": (cases["photo.bmp"], "not a JPEG or PNG"),
+        "PNG bomb (50000x50000 header)": (cases["bomb.png"], "larger than"),
+        "PNG claiming 2^32-1 square": (cases["bomb.png"][:16] + b"\xff" * 8
+                                       + cases["bomb.png"][24:], "larger than"),
+        "truncated PNG": (cases["truncated.png"], "PNG"),
+        "PNG cut in its header": (cases["header_only.png"], "PNG"),
+        "truncated JPEG": (cases["truncated.jpg"], "JPEG"),
+        "huge valid PNG": (cases["huge.png"], "larger than"),
+    }
+
+
+@pytest.mark.parametrize("case", sorted(_bad_requests()))
+def test_serving_bytes_refuses_bad_images_before_decoding(tiny_saved_model, case):
+    """Each bad image is InvalidArgumentError with a message; a good one in the same
+    process still works afterwards."""
+    data, fragment = _bad_requests()[case]
+    model = _load(tiny_saved_model)
+    with pytest.raises(tf.errors.InvalidArgumentError, match=fragment):
+        model.signatures["serving_bytes"](image_bytes=tf.constant([data]))
+    good = model.signatures["serving_bytes"](
+        image_bytes=tf.stack([tf.io.encode_png(random_image(32, 33))]))["image_bytes"]
+    assert tf.io.decode_png(good[0]).shape == (32, 33, 3)
+
+
+_models = {}
+
+
+def _load(path):
+    if str(path) not in _models:
+        _models[str(path)] = tf.saved_model.load(str(path))
+    return _models[str(path)]
 
 
 def test_record_is_written_as_an_asset(tiny_saved_model):

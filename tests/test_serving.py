@@ -305,6 +305,11 @@ def test_unknown_signature_is_refused_as_tf_serving_does(target, stubs):
     assert status == 400 and "no_such" in body["error"]
 
 
+def _corpus_file(name):
+    from image_corpus import corpus
+    return next(c.data for c in corpus() if c.name == name)
+
+
 def _truncated_tensor():
     proto = tf.make_tensor_proto(random_image(32, 32)[None])
     proto.tensor_content = proto.tensor_content[:100]
@@ -319,6 +324,15 @@ MALFORMED = {
     "image too small for the network": ("", {"images": random_image(1, 1)[None]}),
     "bytes that are no image": ("serving_bytes",
                                 {"image_bytes": np.array([b"not an image"], dtype=object)}),
+    "integers for image_bytes": ("serving_bytes",
+                                 {"image_bytes": np.array([10**12], np.int64)}),
+    **{f"{what} in image_bytes": ("serving_bytes", {"image_bytes": np.array(
+        [png(random_image(32, 32)), _corpus_file(name)], dtype=object)})
+       for what, name in [("empty file", "empty.jpg"), ("GIF", "animated.gif"),
+                          ("truncated PNG", "truncated.png"),
+                          ("truncated JPEG", "truncated.jpg"),
+                          ("PNG header claiming 50000x50000", "bomb.png"),
+                          ("GIF header claiming 50000x50000", "bomb.gif")]},
 }
 
 
@@ -328,12 +342,15 @@ def test_malformed_requests_are_invalid_argument(target, stubs, case):
     request = predict_request(target.model, inputs, signature)
     code, details = grpc_code(lambda: stubs[0].Predict(request, timeout=60))
     assert code == grpc.StatusCode.INVALID_ARGUMENT, details
+    if target.local:  # one clear line, not TensorFlow's graph dump
+        assert details and "\n" not in details and "Graph execution" not in details, details
 
 
 def test_malformed_rest_bodies_are_bad_requests(target):
     url = f"http://{target.rest}/v1/models/{target.model}:predict"
     for body, raw in ((b"{not json", True), ({"instances": [[[[1, 2]], [[3]]]]}, False),
                       ({"instances": [[[[300, 0, 0]]]]}, False), ({"neither": 1}, False),
+                      (b'{"instances": ' + b"[" * 50000 + b"]" * 50000 + b"}", True),
                       ({"signature_name": "serving_bytes", "instances": [{"b64": "@@"}]},
                        False)):
         status, answer = post(url, body, raw)
@@ -346,8 +363,8 @@ def test_oversize_encoded_image_is_refused_before_decoding(target, stubs):
     request = predict_request(target.model, {"image_bytes": np.array([huge.getvalue()],
                                                                      dtype=object)},
                               "serving_bytes")
-    code, _ = grpc_code(lambda: stubs[0].Predict(request, timeout=60))
-    assert code in (grpc.StatusCode.RESOURCE_EXHAUSTED, grpc.StatusCode.INVALID_ARGUMENT)
+    code, details = grpc_code(lambda: stubs[0].Predict(request, timeout=60))
+    assert code == grpc.StatusCode.INVALID_ARGUMENT and "4100" in details + "larger than", details
 
 
 def test_concurrent_requests_each_get_their_own_answer(target, stubs):
@@ -409,6 +426,24 @@ def test_oversize_tensors_get_resource_exhausted(local_server):
     status, body = post(f"http://{local_server.rest}/v1/models/tiny:predict",
                         b"x" * (MAX_MESSAGE + 1), raw=True)
     assert status == 413 and "limit" in body["error"]
+
+
+def test_a_chunked_body_is_refused_unread(local_server):
+    """No Content-Length to check against the limit: refused before any of it is read."""
+    import http.client
+    host, port = local_server.rest.split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=60)
+    chunks = (b"x" * 65536 for _ in range(MAX_MESSAGE // 65536 + 2))
+    try:
+        connection.request("POST", "/v1/models/tiny:predict", body=chunks,
+                           headers={"Content-Type": "application/json"}, encode_chunked=True)
+        response = connection.getresponse()
+        status, body = response.status, json.loads(response.read())
+    except (BrokenPipeError, ConnectionResetError):
+        status, body = 411, {"error": "Content-Length (connection closed while sending)"}
+    finally:
+        connection.close()
+    assert status == 411 and "Content-Length" in body["error"]
 
 
 def test_a_new_version_is_served_without_restart(local_server, models_tree, tiny_saved_model):

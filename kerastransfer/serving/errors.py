@@ -29,7 +29,8 @@ HTTP_STATUS = {
 # The reverse, for REST clients; 413 (body over the server's limit) is also "too big".
 CODE_FOR_HTTP = {400: grpc.StatusCode.INVALID_ARGUMENT, 401: grpc.StatusCode.UNAUTHENTICATED,
                  403: grpc.StatusCode.PERMISSION_DENIED, 404: grpc.StatusCode.NOT_FOUND,
-                 409: grpc.StatusCode.ABORTED, 413: grpc.StatusCode.RESOURCE_EXHAUSTED,
+                 409: grpc.StatusCode.ABORTED, 411: grpc.StatusCode.INVALID_ARGUMENT,
+                 413: grpc.StatusCode.RESOURCE_EXHAUSTED,
                  429: grpc.StatusCode.RESOURCE_EXHAUSTED, 499: grpc.StatusCode.CANCELLED,
                  501: grpc.StatusCode.UNIMPLEMENTED, 502: grpc.StatusCode.UNAVAILABLE,
                  503: grpc.StatusCode.UNAVAILABLE, 504: grpc.StatusCode.DEADLINE_EXCEEDED}

@@ -74,7 +74,7 @@ def array_from_json(alias, value, spec):
                 spec.dtype.min <= array.min() and array.max() <= spec.dtype.max):
             raise ValueError(f"values out of range for {spec.dtype.name}")
         return array.astype(spec.dtype.as_numpy_dtype)
-    except (ValueError, TypeError, OverflowError) as e:
+    except (ValueError, TypeError, OverflowError, RecursionError) as e:
         raise errors.invalid_argument(f"input {alias}: {e}") from None
 
 
@@ -150,6 +150,10 @@ class RestApp:
         return self._dispatch(request)(environ, start_response)
 
     def _dispatch(self, request):
+        if request.method == "POST" and request.content_length is None:
+            # Werkzeug's server does not de-chunk, so such a body would read as empty.
+            return _error("a Content-Length header is required (chunked request bodies "
+                          "are not accepted)", 411)
         try:
             endpoint, args = self._routes.bind_to_environ(request.environ).match()
             model = ModelRequest(args["model"], args.get("version"), args.get("label", ""))
@@ -183,6 +187,8 @@ class RestApp:
             body = json.loads(request.get_data())
         except ValueError as e:
             raise errors.invalid_argument(f"request body is not JSON: {e}") from None
+        except RecursionError:
+            raise errors.invalid_argument("request body is nested too deeply") from None
         if not isinstance(body, dict):
             raise errors.invalid_argument("request body must be a JSON object")
         signature = body.get("signature_name") or ""

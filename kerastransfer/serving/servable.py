@@ -10,7 +10,7 @@ import warnings
 
 import grpc
 import tensorflow as tf
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
 from kerastransfer.serving import errors
 
@@ -29,25 +29,38 @@ def read_signature_defs(path):
     return {k: defs[k] for k in sorted(defs) if not k.startswith(_INTERNAL_PREFIX)}
 
 
-def encoded_image_pixels(encoded, index):
-    """Width × height of an encoded image, read from its header only."""
+ENCODED_FORMATS = ("JPEG", "PNG")  # what the serving_bytes signature decodes
+
+
+def encoded_image_pixels(encoded, index, max_pixels):
+    """Width × height of an encoded JPEG or PNG, read from its header only.
+
+    INVALID_ARGUMENT for anything else, and for one image over `max_pixels`: a few
+    bytes can claim 50000×50000, and such a request is malformed rather than too much
+    work (TF Serving's answer too, from the signature's own check).
+    """
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(encoded)) as image:
+            warnings.simplefilter("ignore")
+            with Image.open(io.BytesIO(encoded), formats=ENCODED_FORMATS) as image:
                 width, height = image.size
     except Image.DecompressionBombError as e:
-        raise errors.resource_exhausted(f"image_bytes[{index}]: {e}") from None
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        raise errors.invalid_argument(f"image_bytes[{index}]: {e}") from None
+    except Exception:  # noqa: BLE001 -- any header parse failure means "not an image"
         raise errors.invalid_argument(f"image_bytes[{index}]: not a JPEG or PNG image") from None
+    if width * height > max_pixels:
+        raise errors.invalid_argument(
+            f"image_bytes[{index}]: {width}x{height} image is over the limit of {max_pixels} "
+            "pixels")
     return width * height
 
 
-def request_pixels(spec, array):
+def request_pixels(spec, array, max_pixels):
     """Pixels a request asks the network to process: batch × height × width for an
     image tensor, the sum of header sizes for encoded images, 0 for anything else."""
     if spec.dtype == tf.string:
-        return sum(encoded_image_pixels(bytes(b), i) for i, b in enumerate(array.ravel()))
+        return sum(encoded_image_pixels(bytes(b), i, max_pixels)
+                   for i, b in enumerate(array.ravel()))
     if array.ndim == 4:
         return int(array.shape[0]) * int(array.shape[1]) * int(array.shape[2])
     return 0
@@ -55,6 +68,12 @@ def request_pixels(spec, array):
 
 def _as_input(alias, spec, array):
     """`array` as a tensor for `spec`, or INVALID_ARGUMENT naming what is wrong."""
+    _check_input(alias, spec, array)
+    return tf.constant(array, dtype=spec.dtype)
+
+
+def _check_input(alias, spec, array):
+    """INVALID_ARGUMENT unless `array`'s dtype and shape fit `spec`."""
     if spec.dtype == tf.string:
         if array.dtype != object and array.dtype.kind not in "SU":
             raise errors.invalid_argument(
@@ -66,7 +85,8 @@ def _as_input(alias, spec, array):
         raise errors.invalid_argument(
             f"input {alias}: shape {list(array.shape)} does not match the signature's "
             f"{spec.shape.as_list() if spec.shape.rank is not None else 'shape'}")
-    return tf.constant(array, dtype=spec.dtype)
+    if spec.dtype == tf.string and not all(isinstance(v, bytes) for v in array.ravel()):
+        raise errors.invalid_argument(f"input {alias}: expects string values")
 
 
 class Servable:
@@ -98,7 +118,9 @@ class Servable:
             raise errors.invalid_argument(
                 f"input size does not match signature: sent {{{','.join(sorted(inputs))}}}, "
                 f"expected {{{','.join(sorted(specs))}}}")
-        pixels = sum(request_pixels(specs[a], inputs[a]) for a in specs)
+        for alias in specs:  # before the pixel count, which reads encoded headers
+            _check_input(alias, specs[alias], inputs[alias])
+        pixels = sum(request_pixels(specs[a], inputs[a], max_pixels) for a in specs)
         if pixels > max_pixels:
             raise errors.resource_exhausted(
                 f"request has {pixels} pixels; this server takes at most {max_pixels}")
