@@ -43,12 +43,25 @@ def load_converter():
             stand_in = types.ModuleType(name)
             stand_in.convert_jax = None  # what tensorflowjs.converters re-exports
             sys.modules[name] = stand_in
+    _provide_pkg_resources()
     try:
         from tensorflowjs.converters import tf_saved_model_conversion_v2
     except ImportError as e:
         raise ConverterMissing(f"the TensorFlow.js converter is not installed ({e}); "
                                f"install it with: {INSTALL_HINT}") from None
     return tf_saved_model_conversion_v2
+
+
+def _provide_pkg_resources():
+    """tensorflow_hub 0.16.1 imports `parse_version` from pkg_resources, which setuptools
+    81+ no longer ships; `packaging`'s parser is the same comparison."""
+    try:
+        import pkg_resources  # noqa: F401
+    except ImportError:
+        from packaging.version import parse
+        stand_in = types.ModuleType("pkg_resources")
+        stand_in.parse_version = parse
+        sys.modules["pkg_resources"] = stand_in
 
 
 def style_models():
