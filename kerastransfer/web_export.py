@@ -11,6 +11,7 @@ dependencies (they downgrade TensorFlow; see tools/requirements-tfjs.txt). Readi
 converted model back (`graph_model_function`) needs only TensorFlow, so the committed
 models can be checked against their SavedModels anywhere.
 """
+import importlib.util
 import json
 import os
 import re
@@ -55,9 +56,7 @@ def load_converter():
 def _provide_pkg_resources():
     """tensorflow_hub 0.16.1 imports `parse_version` from pkg_resources, which setuptools
     81+ no longer ships; `packaging`'s parser is the same comparison."""
-    try:
-        import pkg_resources  # noqa: F401
-    except ImportError:
+    if "pkg_resources" not in sys.modules and importlib.util.find_spec("pkg_resources") is None:
         from packaging.version import parse
         stand_in = types.ModuleType("pkg_resources")
         stand_in.parse_version = parse

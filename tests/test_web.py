@@ -18,54 +18,32 @@ import numpy as np
 import pytest
 
 from conftest import REPO, SHARED_DATA, random_image
+from kerastransfer import web_page
 
-WEB = os.path.join(REPO, "web")
+WEB = web_page.WEB
 ARTIFACTS = os.path.join(REPO, "test-artifacts", "web")
 REQUIRE_BROWSER = os.environ.get("KERASTRANSFER_REQUIRE_BROWSER") == "1"
-CHROMIUM = os.environ.get("KERASTRANSFER_CHROMIUM", "/usr/bin/chromium")
 CHICAGO = os.path.join(SHARED_DATA, "content", "chicago.jpg")
-
-
-def _missing_browser_piece():
-    if not os.access(CHROMIUM, os.X_OK):
-        return f"{CHROMIUM} not found (apt-get install chromium)"
-    if not shutil.which("node"):
-        return "node not found"
-    for package in ("playwright-core", "@tensorflow/tfjs", "@tensorflow/tfjs-backend-wasm"):
-        if not os.path.isdir(os.path.join(WEB, "node_modules", package)):
-            return f"web/node_modules/{package} missing (npm --prefix web ci)"
-    return None
 
 
 @pytest.fixture(scope="module")
 def page_url(tmp_path_factory):
     """The page, freshly built from web/src and web/models, served on 127.0.0.1."""
-    missing = _missing_browser_piece()
+    missing = web_page.missing_piece()
     if missing and REQUIRE_BROWSER:
         pytest.fail(f"browser test required (KERASTRANSFER_REQUIRE_BROWSER=1) but {missing}")
     if missing:
         pytest.skip(missing)
-    dist = tmp_path_factory.mktemp("web") / "dist"
-    subprocess.run(["node", os.path.join(WEB, "scripts", "build.mjs"), f"--out={dist}"],
-                   check=True, capture_output=True, timeout=120)
-    server = subprocess.Popen(["node", os.path.join(WEB, "scripts", "serve.mjs"), "--port=0",
-                               f"--dir={dist}"], stdout=subprocess.PIPE, text=True)
-    try:
-        line = server.stdout.readline()  # "serving DIR at http://127.0.0.1:PORT/"
-        assert "http://127.0.0.1:" in line, f"server did not start: {line!r}"
-        yield line.split()[-1]
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    site = tmp_path_factory.mktemp("web") / "dist"
+    web_page.build(site)
+    with web_page.serve(site) as url:
+        yield url
 
 
 def drive(url, out_dir, *options):
-    """Runs the Playwright driver; returns its JSON report (which must show no error)."""
-    result = subprocess.run(["node", os.path.join(WEB, "scripts", "drive.mjs"), f"--url={url}",
-                             f"--out={out_dir}", f"--chromium={CHROMIUM}", *options],
-                            capture_output=True, text=True, timeout=600)
-    report = json.loads(result.stdout.strip().splitlines()[-1]) if result.stdout.strip() else {}
-    assert result.returncode == 0 and not report.get("error"), (report, result.stderr[-2000:])
+    """The driver's report, which must show no error."""
+    report = web_page.drive(url, out_dir, *options)
+    assert not report.get("error"), report
     return report
 
 
