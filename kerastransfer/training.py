@@ -11,6 +11,7 @@ import json
 import math
 import os
 import platform
+import shutil
 import time
 
 import keras
@@ -116,6 +117,28 @@ class SampleImages(keras.callbacks.Callback):
                                  np.asarray(tf.cast(tf.round(grid), tf.uint8)), overwrite=True)
 
 
+class AtomicBackupAndRestore(keras.callbacks.BackupAndRestore):
+    """`BackupAndRestore` whose files are replaced whole. Keras writes the weights and
+    the metadata JSON in place; a kill inside the JSON write leaves it empty, and an
+    empty file fails every resume (JSONDecodeError, where Keras only falls back to the
+    previous copy on OSError). The previous copies are kept as before."""
+
+    def _save_model(self):
+        os.makedirs(self.backup_dir, exist_ok=True)
+        for current, previous in ((self._weights_path, self._prev_weights_path),
+                                  (self._training_metadata_path,
+                                   self._prev_training_metadata_path)):
+            if os.path.exists(current):
+                partial = previous + ".partial"
+                shutil.copyfile(current, partial)
+                os.replace(partial, previous)
+        partial = self._weights_path[:-len(".weights.h5")] + ".partial.weights.h5"
+        self.model.save_weights(partial, overwrite=True)
+        os.replace(partial, self._weights_path)
+        image_io.write_json(self._training_metadata_path,
+                            {"epoch": self._current_epoch, "batch": self._last_batch_seen})
+
+
 class WallClock(keras.callbacks.Callback):
     """Adds up training seconds across resumed runs in `path` (JSON), per checkpoint."""
 
@@ -154,16 +177,21 @@ def train(trainer, dataset, steps, output_dir, checkpoint_every=100, log_every=1
     trainer(trainer.inputs_fn(example) if trainer.inputs_fn else example)  # build variables
     clock = WallClock(os.path.join(output_dir, "train_state.json"))
     nan_guard = StopOnNaN()
+    # Order matters for a kill between callbacks: the loss row and the clock are written
+    # before the checkpoint, so a kill in between repeats an interval (read_history keeps
+    # the last row of each) instead of leaving a hole in the loss curve.
     callbacks = [
-        keras.callbacks.BackupAndRestore(os.path.join(output_dir, "backup"), save_freq="epoch",
-                                         double_checkpoint=True, delete_checkpoint=False),
+        StopAtStep(steps), nan_guard,
         keras.callbacks.CSVLogger(os.path.join(output_dir, "history.csv"), append=True),
         keras.callbacks.TensorBoard(os.path.join(output_dir, "logs"), update_freq=log_every),
-        StopAtStep(steps), nan_guard, clock,
+        clock,
     ]
     if sample_images is not None:
         callbacks.append(SampleImages(sample_images, os.path.join(output_dir, "samples"),
                                       sample_every))
+    callbacks.append(AtomicBackupAndRestore(
+        os.path.join(output_dir, "backup"), save_freq="epoch", double_checkpoint=True,
+        delete_checkpoint=False))
     epochs = math.ceil(steps / checkpoint_every)
     trainer.fit(dataset, epochs=epochs, steps_per_epoch=checkpoint_every,
                 callbacks=callbacks, verbose=verbose, shuffle=False)
@@ -174,12 +202,19 @@ def train(trainer, dataset, steps, output_dir, checkpoint_every=100, log_every=1
 
 
 def read_history(output_dir):
-    """{term: [mean per checkpoint interval, ...]} over every run in `output_dir`."""
+    """{term: [mean per checkpoint interval, ...]} over every run in `output_dir`.
+
+    An interval a killed run finished but did not checkpoint is trained again on resume
+    and logged twice; the later row (the one the final weights descend from) is kept."""
     path = os.path.join(output_dir, "history.csv")
     if not os.path.exists(path):
         return {}
     with open(path) as f:
-        rows = list(csv.DictReader(f))
+        rows = {}
+        for row in csv.DictReader(f):
+            if (row.get("epoch") or "").isdigit():  # skips a row cut short by a kill
+                rows[int(row["epoch"])] = row
+    rows = [rows[e] for e in sorted(rows)]
     return {t: [float(r[t]) for r in rows if r.get(t) not in (None, "", "NA")] for t in TERMS}
 
 

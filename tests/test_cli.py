@@ -126,6 +126,7 @@ def test_unsupported_output_extension(tmp_path, tiny_saved_model):
     (["--steps=0"], "--steps must be >= 1"),
     (["--style_weight=-1"], "--style_weight must be >= 0"),
     (["--content_layers=relu9_9"], "relu9_9"),
+    (["--output_dir=/dev/null/run"], "cannot create output folder"),
 ])
 def test_train_style_rejects_bad_flags_before_training(tmp_path, style_path, photo_dir, flags, fragment):
     base = {"--style_image": str(style_path), "--train_dir": str(photo_dir),
@@ -164,3 +165,48 @@ def test_optimize_bad_flags(tmp_path, style_path, flags, fragment):
                      *(flags if "--like_model" in flags[0] else [f"--style={style_path}", *flags]))
     assert_one_line_error(result, fragment)
     assert not (tmp_path / "o.png").exists()
+
+
+def test_a_nearly_full_disk_is_refused_before_training(tmp_path, monkeypatch):
+    import collections
+    import shutil
+    from kerastransfer.cli import common
+    usage = collections.namedtuple("usage", "total used free")
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: usage(10**9, 10**9 - 5 * 2**20,
+                                                                 5 * 2**20))
+    with pytest.raises(common.UsageError, match="only 5 MiB free"):
+        common.check_output_folder(str(tmp_path / "run"))
+
+
+def test_an_unwritable_output_folder_is_refused_before_training(tmp_path, monkeypatch):
+    """Proved by writing a file (permission bits say nothing to root or on a read-only
+    mount); here the write fails as on a read-only file system."""
+    import errno
+    import tempfile
+    from kerastransfer.cli import common
+
+    def read_only(*args, **kwargs):
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(tempfile, "NamedTemporaryFile", read_only)
+    with pytest.raises(common.UsageError, match="not writable .Read-only file system"):
+        common.check_output_folder(str(tmp_path / "run"))
+
+
+@pytest.mark.parametrize("error,line", [
+    (OSError(28, "No space left on device", "/runs/x/backup/latest.weights.h5"),
+     "error: /runs/x/backup/latest.weights.h5: No space left on device"),
+    (FloatingPointError("loss became NaN or infinite at step 17"),
+     "error: loss became NaN or infinite at step 17"),
+])
+def test_failures_mid_run_are_one_line(capsys, error, line):
+    from kerastransfer.cli.common import main_wrapper
+
+    @main_wrapper
+    def main(argv):
+        raise error
+
+    with pytest.raises(SystemExit) as exited:
+        main(["prog"])
+    assert exited.value.code == 1
+    assert capsys.readouterr().err.strip().splitlines() == [line]

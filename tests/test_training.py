@@ -73,6 +73,33 @@ def test_nan_loss_stops_training_naming_the_step(tmp_path):
                        checkpoint_every=5, verbose=0)
 
 
+def test_a_checkpoint_write_that_dies_keeps_the_previous_checkpoint(tmp_path, monkeypatch):
+    """A kill inside a checkpoint write (here an exception after half a file) leaves the
+    previous checkpoint whole, and the next run resumes from it."""
+    dataset = tf.data.Dataset.from_tensors(fixed_batch()).repeat()
+    training.train(tiny_trainer(), dataset, steps=4, output_dir=str(tmp_path),
+                   checkpoint_every=2, verbose=0)
+    backup = tmp_path / "backup"
+    before = {p.name: p.read_bytes() for p in backup.iterdir()}
+
+    def dying_save(self, filepath, overwrite=True, **kwargs):
+        with open(filepath, "wb") as f:
+            f.write(b"half a weights file")
+        raise KeyboardInterrupt("killed while writing")
+
+    trainer = tiny_trainer(seed=5)
+    monkeypatch.setattr(type(trainer), "save_weights", dying_save)
+    with pytest.raises(KeyboardInterrupt):
+        training.train(trainer, dataset, steps=8, output_dir=str(tmp_path),
+                       checkpoint_every=2, verbose=0)
+    monkeypatch.undo()
+    for name in ("latest.weights.h5", "training_metadata.json"):  # the .bkp copies rotate
+        assert (backup / name).read_bytes() == before[name]
+    result = training.train(tiny_trainer(seed=6), dataset, steps=8, output_dir=str(tmp_path),
+                            checkpoint_every=2, verbose=0)
+    assert result["steps"] == 8 and len(result["history"]["total"]) == 4
+
+
 def _train_command(photo_dir, style_path, output_dir, steps):
     return [sys.executable, "-m", "kerastransfer.cli.train_style",
             f"--style_image={style_path}", f"--train_dir={photo_dir}",

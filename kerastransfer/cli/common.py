@@ -49,6 +49,10 @@ def main_wrapper(main):
         except (UsageError, ImageError, FileExistsError, FloatingPointError) as e:
             print(f"error: {e}", file=sys.stderr)
             sys.exit(2 if isinstance(e, UsageError) else 1)
+        except OSError as e:  # e.g. the disk filling up mid-run: say which file, no traceback
+            where = f"{e.filename}: " if e.filename else ""
+            print(f"error: {where}{e.strerror or e}", file=sys.stderr)
+            sys.exit(1)
         except KeyboardInterrupt:
             print("error: interrupted", file=sys.stderr)
             sys.exit(130)
@@ -92,11 +96,31 @@ def check_training_flags(FLAGS):
     if FLAGS.sample_image:
         from kerastransfer.image_io import read_image
         read_image(FLAGS.sample_image)  # a bad sample photo fails now, not mid-run
+    check_output_folder(FLAGS.output_dir)
+
+
+MIN_FREE_BYTES = 256 * 1024 * 1024  # two checkpoints, logs, samples and the export
+
+
+def check_output_folder(path, min_free_bytes=MIN_FREE_BYTES):
+    """Creates `path` and proves it can be written (a real file, since permission bits
+    say nothing to root or on a read-only mount) and has room for a run's checkpoints."""
+    import shutil
     try:
-        os.makedirs(FLAGS.output_dir, exist_ok=True)
+        os.makedirs(path, exist_ok=True)
     except OSError as e:
-        raise UsageError(f"{FLAGS.output_dir}: cannot create output folder ({e.strerror})")
-    check(os.access(FLAGS.output_dir, os.W_OK), f"{FLAGS.output_dir}: not writable")
+        raise UsageError(f"{path}: cannot create output folder ({e.strerror})")
+    try:
+        with tempfile.NamedTemporaryFile(dir=path, prefix=".write-test-") as probe:
+            probe.write(b"x")
+            probe.flush()
+            os.fsync(probe.fileno())
+    except OSError as e:
+        raise UsageError(f"{path}: output folder is not writable ({e.strerror})")
+    free = shutil.disk_usage(path).free
+    check(free >= min_free_bytes,
+          f"{path}: only {free // 2**20} MiB free on its disk; training needs at least "
+          f"{min_free_bytes // 2**20} MiB for checkpoints, logs and the export")
 
 
 def load_exported_model(name_or_path, task=None):
