@@ -107,9 +107,11 @@ def decode_request_image(encoded, max_pixels=MAX_REQUEST_PIXELS):
 
 
 def _png_shape(encoded):
-    """[height, width] (int64) from a PNG's IHDR chunk; [0, 0] when it is cut short."""
-    ihdr = tf.io.decode_raw(tf.strings.substr(encoded, 16, 8), tf.uint8)
-    ihdr = tf.cast(tf.pad(ihdr, [[0, 8 - tf.size(ihdr)]]), tf.int64)
+    """[height, width] (int64) from a PNG's IHDR chunk; zeros where it is cut short.
+    Padded first: substr past the end fails with the raw bytes in its message, which
+    is not UTF-8 and surfaces in Python as UnicodeDecodeError, not a request error."""
+    padded = encoded + tf.constant(b"\x00" * 24)
+    ihdr = tf.cast(tf.io.decode_raw(tf.strings.substr(padded, 16, 8), tf.uint8), tf.int64)
     big_endian = tf.constant([2**24, 2**16, 2**8, 1], tf.int64)
     return tf.stack([tf.reduce_sum(ihdr[4:] * big_endian), tf.reduce_sum(ihdr[:4] * big_endian)])
 
