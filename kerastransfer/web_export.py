@@ -76,11 +76,13 @@ def style_models():
 
 def convert(saved_model_dir, output_dir, float16=True):
     """Converts `serving_default` to a graph model in `output_dir` (model.json + weight
-    shards); float16 halves the download, at the cost `conversion_error` measures."""
+    shards); float16 halves the download, at the cost `conversion_error` measures. Nearest
+    upsampling is then rewritten for speed (`rewrite_nearest_upsampling`)."""
     load_converter().convert_tf_saved_model(
         saved_model_dir, output_dir, signature_def="serving_default",
         quantization_dtype_map={"float16": True} if float16 else None,
         use_structured_outputs_names=True)
+    rewrite_nearest_upsampling(output_dir)
     return output_dir
 
 
@@ -135,6 +137,118 @@ def _read_weights(model_dir, manifest):
             offset += array.nbytes
             weights[spec["name"]] = array.astype(spec["dtype"]).reshape(spec["shape"])
     return weights
+
+
+def _node_name(input_name):
+    return input_name.lstrip("^").split(":")[0]
+
+
+def _repeat(nodes, weights, reshape):
+    """(source, axis, factor, axis_const) if `reshape` ends tf.repeat(source, factor, axis)
+    (ExpandDims → Tile → Reshape, as Keras's UpSampling2D traces), else None."""
+    if reshape["op"] != "Reshape":
+        return None
+    tile = nodes.get(_node_name(reshape["input"][0]))
+    if not tile or tile["op"] != "Tile":
+        return None
+    expand = nodes.get(_node_name(tile["input"][0]))
+    if not expand or expand["op"] != "ExpandDims":
+        return None
+    dim, multiples = (weights.get(_node_name(n)) for n in (expand["input"][1], tile["input"][1]))
+    if dim is None or multiples is None or dim.size != 1:
+        return None
+    dim = int(dim)
+    others = np.delete(multiples, dim)
+    if not 0 < dim < len(multiples) or np.any(others != 1):
+        return None
+    return _node_name(expand["input"][0]), dim - 1, int(multiples[dim]), _node_name(expand["input"][1])
+
+
+def _const(name, value):
+    return {"name": name, "op": "Const", "attr": {
+        "dtype": {"type": "DT_INT32"},
+        "value": {"tensor": {"dtype": "DT_INT32",
+                             "tensorShape": {"dim": [{"size": str(len(value))}]}}}}}
+
+
+def rewrite_nearest_upsampling(model_dir):
+    """Replaces each nearest 2× upsampling (tf.repeat along height, then width: ExpandDims
+    → Tile → Reshape twice) by ResizeNearestNeighbor to twice the size, the same function
+    (without half-pixel centres: output pixel i reads input i // 2). tfjs's wasm Tile
+    kernel is generic and slow: it took over half the time of a 256² frame. Unused nodes
+    and their weights are then dropped. Returns how many upsamplings were replaced."""
+    path = os.path.join(model_dir, "model.json")
+    with open(path) as f:
+        model = json.load(f)
+    graph = model["modelTopology"]["node"]
+    nodes = {n["name"]: n for n in graph}
+    weights = _read_weights(model_dir, model["weightsManifest"])
+    prefix = "kerastransfer/nearest_upsampling"
+    constants = {"begin": [1], "end": [3], "strides": [1], "factor": [2]}
+    rewritten = 0
+    for node in list(graph):
+        second = _repeat(nodes, weights, node)
+        if not second or second[1:3] != (2, 2):
+            continue
+        first = _repeat(nodes, weights, nodes[second[0]])
+        if not first or first[1:3] != (1, 2):
+            continue
+        source, name, k = first[0], node["name"], f"{prefix}/{rewritten}"
+        added = [
+            {"name": f"{k}/shape", "op": "Shape", "input": [source],
+             "attr": {"T": {"type": "DT_FLOAT"}, "out_type": {"type": "DT_INT32"}}},
+            {"name": f"{k}/height_width", "op": "StridedSlice",
+             "input": [f"{k}/shape"] + [f"{prefix}/{c}" for c in ("begin", "end", "strides")],
+             "attr": {"T": {"type": "DT_INT32"}, "Index": {"type": "DT_INT32"},
+                      **{m: {"i": "0"} for m in ("begin_mask", "end_mask", "ellipsis_mask",
+                                                  "new_axis_mask", "shrink_axis_mask")}}},
+            {"name": f"{k}/size", "op": "Mul", "input": [f"{k}/height_width", f"{prefix}/factor"],
+             "attr": {"T": {"type": "DT_INT32"}}},
+        ]
+        node.clear()
+        node.update({"name": name, "op": "ResizeNearestNeighbor", "input": [source, f"{k}/size"],
+                     "attr": {"T": {"type": "DT_FLOAT"}, "align_corners": {"b": False},
+                              "half_pixel_centers": {"b": False}}})
+        graph.extend(added)
+        nodes.update({n["name"]: n for n in added})
+        rewritten += 1
+    if rewritten:
+        for key, value in constants.items():
+            graph.append(_const(f"{prefix}/{key}", value))
+            weights[f"{prefix}/{key}"] = np.array(value, np.int32)
+            model["weightsManifest"][0]["weights"].append(
+                {"name": f"{prefix}/{key}", "shape": [len(value)], "dtype": "int32"})
+        _drop_unused(model, model_dir, weights)
+        with open(path, "w") as f:
+            json.dump(model, f, separators=(",", ":"))
+    return rewritten
+
+
+def _drop_unused(model, model_dir, weights):
+    """Keeps the nodes the output depends on, and their weights, in one shard."""
+    graph = model["modelTopology"]["node"]
+    nodes = {n["name"]: n for n in graph}
+    outputs = [_node_name(o["name"]) for o in model["signature"]["outputs"].values()]
+    keep, todo = set(), list(outputs)
+    while todo:
+        name = todo.pop()
+        if name not in keep and name in nodes:
+            keep.add(name)
+            todo.extend(_node_name(i) for i in nodes[name].get("input", []))
+    graph[:] = [n for n in graph if n["name"] in keep]
+    specs = [spec for group in model["weightsManifest"] for spec in group["weights"]
+             if spec["name"] in keep]
+    data = []
+    for spec in specs:
+        stored = spec.get("quantization", {}).get("dtype", spec["dtype"])
+        data.append(weights[spec["name"]].astype(stored).tobytes())
+    for group in model["weightsManifest"]:
+        for shard in group["paths"]:
+            os.remove(os.path.join(model_dir, shard))
+    shard = "group1-shard1of1.bin"
+    with open(os.path.join(model_dir, shard), "wb") as f:
+        f.write(b"".join(data))
+    model["weightsManifest"] = [{"paths": [shard], "weights": specs}]
 
 
 def graph_model_function(model_dir):

@@ -118,7 +118,11 @@ def test_committed_graph_model_runs_like_the_saved_model():
     computes, up to the backend's arithmetic."""
     from kerastransfer import image_io, stylize, web_export
     photo = stylize.limit_size(image_io.read_image(CHICAGO), 128)
-    converted = web_export.graph_model_function(os.path.join(WEB, "models", "udnie"))
+    model_dir = os.path.join(WEB, "models", "udnie")
+    with open(os.path.join(model_dir, "model.json")) as f:
+        ops = {node["op"] for node in json.load(f)["modelTopology"]["node"]}
+    assert "Tile" not in ops, "nearest upsampling not rewritten (slow on wasm)"
+    converted = web_export.graph_model_function(model_dir)
     assert_close(converted(photo[None])[0], stylize.ExportedModel("udnie")(photo[None])[0],
                  mean_levels=0.1, max_levels=2)
 
@@ -164,7 +168,9 @@ def test_export_tool_converts_every_style_model(tmp_path, tiny_saved_model):
     assert [m["name"] for m in index["models"]] == ["tiny"]
     assert index["weights"] == "float16"
     assert index["models"][0]["conversion_error"]["max_abs"] <= 2
-    assert (web / "models" / "tiny" / "model.json").is_file()
+    graph = json.loads((web / "models" / "tiny" / "model.json").read_text())["modelTopology"]
+    ops = {node["op"] for node in graph["node"]}
+    assert "ResizeNearestNeighbor" in ops and "Tile" not in ops, "upsampling not rewritten"
 
     empty = tmp_path / "no_models"
     empty.mkdir()
