@@ -83,9 +83,9 @@ def test_page_caps_large_photos_at_max_size(page_url, tmp_path):
     from kerastransfer import image_io
     big = tmp_path / "big.png"
     image_io.write_image(str(big), random_image(900, 1200, seed=3))
-    report = drive(f"{page_url}?backend=wasm", os.path.join(ARTIFACTS, "large"),
-                   f"--image={big}", "--max-size=256")
+    report = drive(page_url, os.path.join(ARTIFACTS, "large"), f"--image={big}", "--max-size=256")
     assert_clean(report)
+    assert report["backend"] == "wasm", "auto: no hardware WebGL here, so wasm"
     assert image_io.read_image(os.path.join(ARTIFACTS, "large", "result.png")).shape == (192, 256, 3)
 
 
