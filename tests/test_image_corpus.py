@@ -106,32 +106,31 @@ def stylize_folder(corpus_dir, tmp_path_factory, tiny_saved_model):
     out = tmp_path_factory.mktemp("stylized") / "out"
     result = run_cli(STYLIZE, f"--model={tiny_saved_model}", f"--input={corpus_dir}",
                      f"--output={out}", "--strength=0")
-    return result, out
+    return result, out, stylize_outcome, lambda image: image
 
 
 @pytest.fixture(scope="module")
 def upscale_folder(corpus_dir, tmp_path_factory, tiny_sr_model):
+    """Outputs must equal the model's answer on the decoded photo."""
+    from kerastransfer.stylize import ExportedModel
     out = tmp_path_factory.mktemp("upscaled") / "out"
     result = run_cli(UPSCALE, f"--model={tiny_sr_model}", f"--input={corpus_dir}",
                      f"--output={out}", f"--max_pixels={UPSCALE_MAX_PIXELS}")
-    return result, out
-
-
-@pytest.fixture(scope="module")
-def sr_model(tiny_sr_model):
-    from kerastransfer.stylize import ExportedModel
-    return ExportedModel(str(tiny_sr_model))
+    model = ExportedModel(str(tiny_sr_model))
+    return result, out, upscale_outcome, lambda image: model(image[None])[0]
 
 
 def error_lines(result):
     return [line for line in result.stderr.splitlines() if line.startswith("error: ")]
 
 
-@pytest.mark.parametrize("run,outcome", [("stylize_folder", stylize_outcome),
-                                         ("upscale_folder", upscale_outcome)])
+FOLDER_RUNS = ["stylize_folder", "upscale_folder"]
+
+
+@pytest.mark.parametrize("run", FOLDER_RUNS)
 def test_folder_run_reports_each_bad_file_and_exits_non_zero(request, corpus_dir,
-                                                             corpus_digests, run, outcome):
-    result, out = request.getfixturevalue(run)
+                                                             corpus_digests, run):
+    result, out, outcome, _ = request.getfixturevalue(run)
     failing = [c for c in CASES.values() if outcome(c)]
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
@@ -145,10 +144,13 @@ def test_folder_run_reports_each_bad_file_and_exits_non_zero(request, corpus_dir
     assert {p.name: digest(p) for p in corpus_dir.iterdir()} == corpus_digests
 
 
+@pytest.mark.parametrize("run", FOLDER_RUNS)
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_stylize_folder_case(stylize_folder, corpus_dir, name):
-    result, out = stylize_folder
-    case, fragment = CASES[name], stylize_outcome(CASES[name])
+def test_folder_run_case(request, corpus_dir, run, name):
+    """One error line naming the file and the problem and no output, or the output
+    the command must give for the decoded photo."""
+    result, out, outcome, expected_output = request.getfixturevalue(run)
+    fragment = outcome(CASES[name])
     lines = [line for line in error_lines(result) if f"/{name}:" in line]
     output = out / output_name(name)
     if fragment:
@@ -156,22 +158,7 @@ def test_stylize_folder_case(stylize_folder, corpus_dir, name):
         assert_error_line(lines[0], corpus_dir / name, fragment)
     else:
         assert lines == []
-        expected = image_io.read_image(str(corpus_dir / name))  # strength 0: the photo
-        assert_close(np.asarray(Image.open(output).convert("RGB")), expected, output)
-
-
-@pytest.mark.parametrize("name", sorted(CASES))
-def test_upscale_folder_case(upscale_folder, corpus_dir, sr_model, name):
-    result, out = upscale_folder
-    case, fragment = CASES[name], upscale_outcome(CASES[name])
-    lines = [line for line in error_lines(result) if f"/{name}:" in line]
-    output = out / output_name(name)
-    if fragment:
-        assert len(lines) == 1 and not output.exists()
-        assert_error_line(lines[0], corpus_dir / name, fragment)
-    else:
-        assert lines == []
-        expected = sr_model(image_io.read_image(str(corpus_dir / name))[None])[0]
+        expected = expected_output(image_io.read_image(str(corpus_dir / name)))
         assert_close(np.asarray(Image.open(output).convert("RGB")), expected, output)
 
 

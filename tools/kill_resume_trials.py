@@ -1,9 +1,10 @@
 """Kill training with SIGKILL at random points and check that resuming loses nothing.
 
 Each trial starts `kerastransfer-train-style` (a tiny network, random VGG-16 weights,
-32×32 crops: minutes on 2 CPU cores), kills it with SIGKILL at a random step (and a
-random moment within that step, so kills also land inside checkpoint writes), resumes
-it with the same command until it exits, and checks:
+32×32 crops: minutes on 2 CPU cores), kills it with SIGKILL at a random step of that
+run (and a random moment up to 0.2 s after it, so kills also land inside checkpoint
+writes and the export), `--kills` times, resumes it with the same command until it
+exits, and checks:
 
 - the resumed run exits 0 and its exported record says the requested steps;
 - steps lost = steps done before the kill − the step the resume started from, which is
@@ -85,24 +86,28 @@ def sample_steps(output_dir, newer_than=0.0):
     return steps
 
 
-def run_until_killed(command, output_dir, kill_step, delay_s, log):
-    """Starts `command`, SIGKILLs it `delay_s` after step `kill_step` is done; returns
-    (steps done at the kill, kill time), or (None, None) if it finished first."""
+def run_until_killed(command, output_dir, choose_step, delay_s, log):
+    """Starts `command`; once it has written its first sample (step s0), kills it with
+    SIGKILL `delay_s` after step choose_step(s0) is done. Returns (steps done at the
+    kill, kill time), or (None, None) if it finished first."""
     started = time.time()
     process = subprocess.Popen(command, stdout=log, stderr=log,
                                env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
+    kill_step = None
     while process.poll() is None:
-        done = sample_steps(output_dir, newer_than=started - 1)
+        done = sample_steps(output_dir, newer_than=started)  # this run's samples only
+        if done and kill_step is None:
+            kill_step = choose_step(min(done))
         if done and max(done) >= kill_step:
             time.sleep(delay_s)
             process.send_signal(signal.SIGKILL)
             killed_at = time.time()
             process.wait()
             if process.returncode != -signal.SIGKILL:
-                return None, None
-            return max(sample_steps(output_dir, newer_than=started - 1)), killed_at
+                return None, None, kill_step
+            return max(sample_steps(output_dir, newer_than=started)), killed_at, kill_step
         time.sleep(0.005)
-    return None, None
+    return None, None, kill_step
 
 
 def resumed_from(output_dir, killed_at):
@@ -127,17 +132,15 @@ def one_trial(index, base_dir, photos, style, rng):
                             FLAGS.seed + index)
     kills, started = [], time.time()
     with open(os.path.join(base_dir, f"trial_{index}.log"), "wb") as log:
-        start_step = 0
+        def choose(first):  # a random step of this run, before its last
+            return rng.randint(first, max(first, FLAGS.steps - 1))
+
         for _ in range(FLAGS.kills):
-            kill_step = rng.randint(start_step + 1, FLAGS.steps - 1)
-            done, killed_at = run_until_killed(command, output_dir, kill_step,
-                                               rng.uniform(0.0, 0.2), log)
+            done, killed_at, target = run_until_killed(command, output_dir, choose,
+                                                       rng.uniform(0.0, 0.2), log)
             if done is None:
                 break
-            kills.append({"target": kill_step, "done": done, "killed_at": killed_at})
-            start_step = max(start_step, done - FLAGS.checkpoint_every)
-            if start_step >= FLAGS.steps - 2:
-                break
+            kills.append({"target": target, "done": done, "killed_at": killed_at})
         final = subprocess.run(command, stdout=log, stderr=log,
                                env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
     curve_ok, curve = check_history(output_dir, FLAGS.steps, FLAGS.checkpoint_every)
