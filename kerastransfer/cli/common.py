@@ -1,5 +1,6 @@
 """What every command-line script shares: quiet TensorFlow start-up and one-line errors."""
 import os
+import shutil
 import sys
 import tempfile
 
@@ -105,7 +106,6 @@ MIN_FREE_BYTES = 256 * 1024 * 1024  # two checkpoints, logs, samples and the exp
 def check_output_folder(path, min_free_bytes=MIN_FREE_BYTES):
     """Creates `path` and proves it can be written (a real file, since permission bits
     say nothing to root or on a read-only mount) and has room for a run's checkpoints."""
-    import shutil
     try:
         os.makedirs(path, exist_ok=True)
     except OSError as e:
