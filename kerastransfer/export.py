@@ -4,8 +4,11 @@ Two signatures, both any size and any batch:
   serving_default: images uint8 [B, H, W, 3] → images uint8 [B, H', W', 3]
   serving_bytes:   image_bytes string [B] (JPEG/PNG) → image_bytes string [B] (PNG)
 plus `assets/kerastransfer.json`, the model's record. The model is exported in float32
-whatever precision it was trained in.
+whatever precision it was trained in. A third signature, `serving_bfloat16` (same inputs
+and outputs as serving_default), computes in bfloat16 with the same float32 variables:
+on CPUs with AVX512-BF16 or AMX it is the fast path, elsewhere it is slower than float32.
 """
+import contextlib
 import os
 import shutil
 import tempfile
@@ -52,7 +55,23 @@ def rebuild_network(loaded, record):
 
 
 def _to_uint8(images):
+    images = tf.cast(images, tf.float32)
     return tf.cast(tf.clip_by_value(tf.round(images), 0.0, 255.0), tf.uint8)
+
+
+@contextlib.contextmanager
+def computing_in(model, policy):
+    """Every layer of `model` computes in `policy` inside the block (variables are not
+    copied: a mixed policy casts the float32 weights as it runs), then back as it was."""
+    layers = list(model._flatten_layers(include_self=True))
+    before = [layer.dtype_policy for layer in layers]
+    try:
+        for layer in layers:
+            layer.dtype_policy = policy
+        yield model
+    finally:
+        for layer, old in zip(layers, before):
+            layer.dtype_policy = old
 
 
 def build_archive(model):
@@ -75,8 +94,14 @@ def build_archive(model):
 
         return {"image_bytes": tf.map_fn(one, image_bytes, fn_output_signature=tf.string)}
 
+    @tf.function(input_signature=[tf.TensorSpec([None, None, None, 3], tf.uint8, name="images")])
+    def serving_bfloat16(images):
+        return {"images": run(images)}
+
     archive.add_endpoint("serving_default", serving_default)
     archive.add_endpoint("serving_bytes", serving_bytes)
+    with computing_in(model, "mixed_bfloat16"):
+        archive.add_endpoint("serving_bfloat16", serving_bfloat16)  # traced here, in bfloat16
     return archive
 
 

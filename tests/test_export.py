@@ -33,7 +33,8 @@ def test_saved_model_runs_without_the_package_and_matches_keras(tmp_path, tiny_s
                              str(tmp_path / "x.npy"), str(tmp_path / "y.npy")],
                             capture_output=True, text=True, cwd=tmp_path, env=env)
     assert result.returncode == 0, result.stderr[-2000:]
-    assert json.loads(result.stdout.strip().splitlines()[-1]) == ["serving_bytes", "serving_default"]
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == ["serving_bfloat16", "serving_bytes",
+                                                                  "serving_default"]
     exported = np.load(tmp_path / "y.npy")
     assert exported.dtype == np.uint8 and exported.shape == (1, 333, 517, 3)
     expected = np.clip(np.round(np.asarray(tiny_transformer(x.astype(np.float32)))), 0, 255)
@@ -46,6 +47,19 @@ def test_signatures_accept_unknown_batch_height_and_width(tiny_saved_model):
     assert spec.dtype == tf.uint8 and spec.shape.as_list() == [None, None, None, 3]
     out = model.signatures["serving_default"](images=tf.zeros([3, 41, 35, 3], tf.uint8))["images"]
     assert out.dtype == tf.uint8 and out.shape == (3, 41, 35, 3)
+
+
+def test_bfloat16_signature_is_close_to_float32_and_leaves_the_keras_model_float32(
+        tiny_saved_model, tiny_transformer):
+    model = tf.saved_model.load(str(tiny_saved_model))
+    x = tf.constant(random_image(47, 63, seed=5)[None])
+    full = model.signatures["serving_default"](images=x)["images"].numpy().astype(int)
+    half = model.signatures["serving_bfloat16"](images=x)["images"]
+    assert half.dtype == tf.uint8 and half.shape == (1, 47, 63, 3)
+    difference = np.abs(half.numpy().astype(int) - full)
+    assert difference.mean() < 2 and difference.max() <= 16
+    assert difference.max() > 0  # it really computed in bfloat16
+    assert all(layer.dtype_policy.name == "float32" for layer in tiny_transformer._flatten_layers())
 
 
 def test_serving_bytes_round_trips_jpeg_to_png(tiny_saved_model):
