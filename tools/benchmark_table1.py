@@ -5,14 +5,14 @@
         [--iterations=100,300,500] [--measure_iterations=20] [--repeats=5] [--json=out.json]
 
 The network is timed through the exported SavedModel (median of --repeats after a
-warm-up). Optimisation is timed for --measure_iterations L-BFGS iterations per size;
+warm-up), once per --network_precisions: float32 (`serving_default`) and bfloat16
+(`serving_bfloat16`, native on CPUs with AVX512-BF16/AMX); optimisation runs in float32. Optimisation is timed for --measure_iterations L-BFGS iterations per size;
 longer runs are extrapolated from that iterations-per-second rate and marked "(extrap.)"
 in the table, since 500 iterations at 1024 px take hours on 2 cores. Set
 --measure_iterations to the largest --iterations value to measure everything.
 """
 import json
 import os
-import statistics
 import time
 
 from absl import app, flags
@@ -29,6 +29,8 @@ flags.DEFINE_list("sizes", ["256", "512", "1024"], "Square image sizes in pixels
 flags.DEFINE_list("iterations", ["100", "300", "500"], "Gatys iteration counts to report.")
 flags.DEFINE_integer("measure_iterations", 20, "L-BFGS iterations actually run per size.")
 flags.DEFINE_integer("repeats", 5, "Network timing repeats (median).")
+flags.DEFINE_list("network_precisions", ["float32", "bfloat16"],
+                  "SavedModel signatures to time the network with.")
 flags.DEFINE_string("photo", os.path.join(SHARED, "content", "chicago.jpg"), "Content photo.")
 flags.DEFINE_string("styles_dir", os.path.join(SHARED, "styles"), "Style images folder.")
 flags.DEFINE_string("json", None, "Also write the results here.")
@@ -38,48 +40,49 @@ FLAGS = flags.FLAGS
 def main(argv):
     del argv
     import tensorflow as tf
-    from kerastransfer import data, gatys
+    from kerastransfer import benchmarking, data, gatys
     from kerastransfer.objective import LossWeights, PerceptualObjective
     from kerastransfer.stylize import ExportedModel
 
-    model = ExportedModel(FLAGS.model)
-    style = data.load_style_image(os.path.join(FLAGS.styles_dir, model.record["style_image"]),
-                                  model.record.get("style_size"))
-    objective = PerceptualObjective.build(LossWeights.from_json(model.record["loss"]), style)
+    models = {p: ExportedModel(FLAGS.model, precision=p) for p in FLAGS.network_precisions}
+    record = next(iter(models.values())).record
+    style = data.load_style_image(os.path.join(FLAGS.styles_dir, record["style_image"]),
+                                  record.get("style_size"))
+    objective = PerceptualObjective.build(LossWeights.from_json(record["loss"]), style)
     photo = data.decode_rgb(tf.io.read_file(FLAGS.photo))
     rows = []
     for size in (int(s) for s in FLAGS.sizes):
         content = tf.round(data.resize_and_crop(photo, size, random=False))[tf.newaxis]
         batch = tf.cast(content, tf.uint8).numpy()
-        model(batch)
-        times = []
-        for _ in range(FLAGS.repeats):
-            start = time.perf_counter()
-            model(batch)
-            times.append(time.perf_counter() - start)
-        network = statistics.median(times)
+        network = {p: benchmarking.median_seconds(lambda: m(batch), FLAGS.repeats)
+                   for p, m in models.items()}
         gatys.optimize_image(objective, content, 1)  # trace once, outside the timing
         start = time.perf_counter()
         _, history = gatys.optimize_image(objective, content, FLAGS.measure_iterations)
         seconds_per_iteration = (time.perf_counter() - start) / max(1, len(history))
         for n in (int(i) for i in FLAGS.iterations):
-            measured = n <= len(history)
             gatys_seconds = seconds_per_iteration * n
             rows.append({"size": size, "iterations": n, "gatys_seconds": gatys_seconds,
-                         "gatys_measured": measured, "network_seconds": network,
-                         "speedup": gatys_seconds / network,
+                         "gatys_measured": n <= len(history), "network_seconds": network,
+                         "speedup": {p: gatys_seconds / t for p, t in network.items()},
                          "paper_gatys": PAPER["gatys"].get((n, size)),
                          "paper_network": PAPER["network"].get(size)})
-        print(f"{size}px: network {network:.3f} s, L-BFGS {seconds_per_iteration:.3f} s/iter "
+        times = ", ".join(f"{p} {t:.3f} s" for p, t in network.items())
+        print(f"{size}px: network {times}; L-BFGS {seconds_per_iteration:.3f} s/iter "
               f"({len(history)} iterations run)", flush=True)
-    print("\n| size | Gatys iterations | Gatys s | network s | speed-up | paper Gatys s "
-          "| paper network s | paper speed-up |\n|---|---|---|---|---|---|---|---|")
+    precisions = list(models)
+    print("\n| size | Gatys iterations | Gatys s | " + " | ".join(
+        f"network s ({p}) | speed-up ({p})" for p in precisions)
+        + " | paper Gatys s | paper network s | paper speed-up |\n|"
+        + "---|" * (6 + 2 * len(precisions)))
     for r in rows:
         paper = (f"{r['paper_gatys']:.2f} | {r['paper_network']:.3f} | "
                  f"{r['paper_gatys'] / r['paper_network']:.0f}×" if r["paper_gatys"] else "- | - | -")
         mark = "" if r["gatys_measured"] else " (extrap.)"
-        print(f"| {r['size']} | {r['iterations']} | {r['gatys_seconds']:.1f}{mark} | "
-              f"{r['network_seconds']:.3f} | {r['speedup']:.0f}× | {paper} |")
+        ours = " | ".join(f"{r['network_seconds'][p]:.3f} | {r['speedup'][p]:.0f}×"
+                          for p in precisions)
+        print(f"| {r['size']} | {r['iterations']} | {r['gatys_seconds']:.1f}{mark} | {ours} "
+              f"| {paper} |")
     if FLAGS.json:
         with open(FLAGS.json, "w") as f:
             json.dump(rows, f, indent=2)

@@ -123,12 +123,12 @@ def check_output_folder(path, min_free_bytes=MIN_FREE_BYTES):
           f"{min_free_bytes // 2**20} MiB for checkpoints, logs and the export")
 
 
-def load_exported_model(name_or_path, task=None):
-    """An `ExportedModel`, or a one-line UsageError when it cannot be found or is not a
-    `task` ("style" or "super_resolution") model."""
+def load_exported_model(name_or_path, task=None, precision="float32"):
+    """An `ExportedModel`, or a one-line UsageError when it cannot be found, is not a
+    `task` ("style" or "super_resolution") model or lacks the `precision` asked for."""
     from kerastransfer.stylize import ExportedModel
     try:
-        model = ExportedModel(name_or_path)
+        model = ExportedModel(name_or_path, precision=precision)
     except ValueError as e:
         raise UsageError(str(e))
     if task == "super_resolution":
