@@ -6,6 +6,8 @@ Where a layer departs from the paper, its docstring says so and why.
 import keras
 from keras import layers, ops
 
+from kerastransfer import norm_statistics
+
 PADDINGS = ("reflect", "paper")
 NORMALIZATIONS = ("instance", "batch")
 UPSAMPLINGS = ("nearest", "transpose")
@@ -18,8 +20,9 @@ class InstanceNormalization(layers.Layer):
     Departs from the paper (batch norm): Ulyanov et al. (2016) showed instance norm gives
     markedly better stylisation. Written here rather than taken from
     `GroupNormalization(groups=-1)` so the statistics are computed in float32 under mixed
-    precision and so callers can pass statistics in (`mean`, `variance`), which keeps
-    tiles of a huge image consistent with one another.
+    precision and so the statistics can come from outside the input: inside a
+    `norm_statistics.StatisticsScope` every tile of a huge image is normalised with the
+    whole image's moments, so the tiles agree with one another.
     """
 
     def __init__(self, epsilon=1e-5, **kwargs):
@@ -33,7 +36,11 @@ class InstanceNormalization(layers.Layer):
 
     def call(self, inputs):
         x = ops.cast(inputs, "float32")
-        mean, variance = ops.moments(x, axes=[1, 2], keepdims=True)
+        scope = norm_statistics.active_scope()
+        if scope is None:
+            mean, variance = ops.moments(x, axes=[1, 2], keepdims=True)
+        else:
+            mean, variance = scope.normalization_moments(x)
         x = (x - mean) * ops.rsqrt(variance + self.epsilon)
         x = x * ops.cast(self.gamma, "float32") + ops.cast(self.beta, "float32")
         return ops.cast(x, self.compute_dtype)

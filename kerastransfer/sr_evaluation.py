@@ -10,7 +10,7 @@ import os
 import numpy as np
 import tensorflow as tf
 
-from kerastransfer import data, degradation, image_io, metrics
+from kerastransfer import data, degradation, image_io, metrics, tiling
 
 
 def match_histograms(image, reference):
@@ -28,10 +28,13 @@ def match_histograms(image, reference):
     return out
 
 
-def upscale(model, image, scale, histogram_match=False):
+def upscale(model, image, scale, histogram_match=False, tile_size=tiling.TILE_SIZE,
+            tile_above_pixels=None):
     """uint8 LR [H, W, 3] → uint8 [scale·H, scale·W, 3] with `model` (uint8 batch → batch),
-    optionally histogram-matched to the bicubic upscale of the input."""
-    out = model(image[np.newaxis])[0]
+    optionally histogram-matched to the bicubic upscale of the input. Outputs over
+    `tile_above_pixels` (None: `tiling.SR_TILE_ABOVE_PIXELS`) are made in tiles of
+    `tile_size` output pixels (0 = never)."""
+    out = tiling.transform(model, image, tile_size, tile_above_pixels)
     if histogram_match:
         out = match_histograms(out, bicubic(image, scale))
     return out

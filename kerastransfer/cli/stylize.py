@@ -9,6 +9,7 @@ import os
 
 from absl import flags
 
+from kerastransfer.cli import tiling_flags
 from kerastransfer.cli.common import check, load_exported_model, main_wrapper, run_app
 from kerastransfer.cli.image_files import check_image_size, transform_path
 
@@ -34,6 +35,7 @@ def validate():
     check(0.0 <= FLAGS.strength <= 1.0, f"--strength must be in [0, 1], got {FLAGS.strength}")
     check(FLAGS.max_size == 0 or FLAGS.max_size >= 32, "--max_size must be 0 or >= 32")
     check(FLAGS.max_pixels >= 1024, "--max_pixels must be >= 1024")
+    tiling_flags.validate()
     check(os.path.exists(FLAGS.input), f"{FLAGS.input}: no such file or folder")
 
 
@@ -49,7 +51,7 @@ def main(argv):
         check_image_size(image, 32, FLAGS.max_pixels,
                          " (--max_pixels); downscale with --max_size")
         return stylize(model, image, strength=FLAGS.strength,
-                       keep_colors=FLAGS.preserve_colors)
+                       keep_colors=FLAGS.preserve_colors, **tiling_flags.options())
 
     transform_path(transform, FLAGS.input, FLAGS.output, FLAGS.overwrite, "stylised")
 

@@ -6,6 +6,7 @@ from kerastransfer.cli import common  # noqa: F401  (sets TF log level first)
 
 from absl import flags
 
+from kerastransfer.cli import tiling_flags
 from kerastransfer.cli.common import check, load_exported_model, main_wrapper, run_app
 from kerastransfer.cli.image_files import check_image_size, transform_path
 
@@ -28,13 +29,15 @@ def main(argv):
     check(FLAGS.input, "--input is required")
     check(FLAGS.output, "--output is required")
     check(FLAGS.max_pixels >= 1024, "--max_pixels must be >= 1024")
+    tiling_flags.validate()
     from kerastransfer.sr_evaluation import upscale
     model = load_exported_model(FLAGS.model, task="super_resolution")
     scale = model.record["scale"]
 
     def transform(image):
         check_image_size(image, 4, FLAGS.max_pixels, " (--max_pixels)")
-        return upscale(model, image, scale, histogram_match=FLAGS.histogram_match)
+        return upscale(model, image, scale, histogram_match=FLAGS.histogram_match,
+                       **tiling_flags.options())
 
     transform_path(transform, FLAGS.input, FLAGS.output, FLAGS.overwrite, "upscaled")
 
