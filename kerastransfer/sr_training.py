@@ -33,7 +33,7 @@ def sr_loss_weights(loss, tv_weight=0.0):
 def train_sr_network(scale, loss, output_dir, steps, train_dir=None, tfds_name=None,
                      export_dir=None, name=None, tv_weight=0.0, patch_size=288, batch_size=4,
                      learning_rate=1e-3, filters=64, normalization="batch",
-                     upsampling="nearest", precision="float32", jit_compile=False,
+                     upsampling="nearest", residual=False, precision="float32", jit_compile=False,
                      checkpoint_every=100, sample_every=100, sample_image=None,
                      vgg_weights="torchvision", seed=None, verbose=1):
     """Trains (or resumes) a ×`scale` network and exports it. Returns (path, record)."""
@@ -47,7 +47,8 @@ def train_sr_network(scale, loss, output_dir, steps, train_dir=None, tfds_name=N
                                         batch_size=batch_size, seed=seed, resize=False)
         objective = PerceptualObjective.build(weights, vgg_weights=vgg_weights)
         network = SuperResolutionNet(scale=scale, filters=filters, normalization=normalization,
-                                     upsampling=upsampling, name="transformer")
+                                     upsampling=upsampling, residual=residual,
+                                     name="transformer")
         trainer = training.PerceptualTrainer(
             network, objective, inputs_fn=functools.partial(degradation.degrade, scale=scale))
         samples = None
@@ -68,7 +69,8 @@ def train_sr_network(scale, loss, output_dir, steps, train_dir=None, tfds_name=N
         "scale": scale,
         "degradation": {"blur_sigma": degradation.BLUR_SIGMA, "downsampling": "bicubic"},
         "network": {k: v for k, v in network.get_config().items()
-                    if k in ("scale", "filters", "residual_blocks", "normalization", "upsampling")},
+                    if k in ("scale", "filters", "residual_blocks", "normalization", "upsampling",
+                              "residual")},
         "loss": {**weights.to_json(), "kind": loss},
         "train": training.train_record(result, tfds_name or os.path.basename(os.path.normpath(train_dir)),
                                        batch_size, patch_size, learning_rate, policy, jit_compile),

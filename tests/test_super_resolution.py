@@ -21,6 +21,16 @@ def test_output_is_exactly_scale_times_the_input(scale, size):
     assert 0.0 <= out.min() and out.max() <= 255.0
 
 
+@pytest.mark.parametrize("scale", [4, 8])
+def test_residual_network_starts_as_bicubic_and_keeps_odd_sizes(scale):
+    net = SuperResolutionNet(scale=scale, filters=8, residual=True)
+    x = np.random.uniform(0, 255, (1, 9, 13, 3)).astype("float32")
+    out = np.asarray(net(x))
+    assert out.shape == (1, 9 * scale, 13 * scale, 3)
+    np.testing.assert_allclose(out, np.asarray(degradation.bicubic_upscale(x, scale)), atol=1e-4)
+    assert SuperResolutionNet.from_config(net.get_config()).residual
+
+
 def test_blur_matches_scipy_gaussian_filter():
     image = np.random.RandomState(0).uniform(0, 255, (1, 20, 17, 3)).astype(np.float32)
     ours = degradation.gaussian_blur(image).numpy()
@@ -152,12 +162,15 @@ def test_upscale_refuses_a_style_model(tmp_path, tiny_saved_model):
 @pytest.mark.parametrize("loss", ["feature", "pixel"])
 def test_train_sr_exports_a_model_with_its_record(tmp_path, photo_dir, loss):
     from kerastransfer.sr_training import train_sr_network
+    residual = loss == "pixel"  # both network variants go through training and export
     path, record = train_sr_network(4, loss, str(tmp_path / "run"), steps=2,
                                     train_dir=str(photo_dir), patch_size=32, batch_size=2,
                                     filters=8, checkpoint_every=1, vgg_weights="random",
+                                    residual=residual,
                                     sample_image=str(photo_dir / "a.jpg"), verbose=0)
     assert record["scale"] == 4 and record["train"]["steps"] == 2
     assert record["loss"]["kind"] == loss
+    assert record["network"]["residual"] == residual
     assert (record["loss"]["pixel_weight"] > 0) == (loss == "pixel")
     model = tf.saved_model.load(path)
     out = model.signatures["serving_default"](images=tf.zeros([1, 9, 7, 3], tf.uint8))["images"]

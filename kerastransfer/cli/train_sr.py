@@ -24,6 +24,8 @@ flags.DEFINE_float("tv_weight", 0.0, "Total variation weight, >= 0.")
 flags.DEFINE_integer("filters", 64, "Channels of the network, >= 1.")
 flags.DEFINE_enum("normalization", "batch", ["batch", "instance", "none"], "Normalisation.")
 flags.DEFINE_enum("upsampling", "nearest", ["nearest", "transpose"], "Upsampling layers.")
+flags.DEFINE_bool("residual", False, "Learn a correction to the bicubic upscale (departs from "
+                  "the paper; usable after far fewer steps).")
 flags.DEFINE_enum("mixed_precision", "mixed", ["float32", "mixed", "mixed_float16",
                                                "mixed_bfloat16"],
                   "mixed = float16 on GPU, bfloat16 on CPU.")
@@ -55,7 +57,7 @@ def main(argv):
         tv_weight=FLAGS.tv_weight, patch_size=FLAGS.patch_size, batch_size=FLAGS.batch_size,
         learning_rate=FLAGS.learning_rate, filters=FLAGS.filters,
         normalization=None if FLAGS.normalization == "none" else FLAGS.normalization,
-        upsampling=FLAGS.upsampling, precision=FLAGS.mixed_precision,
+        upsampling=FLAGS.upsampling, residual=FLAGS.residual, precision=FLAGS.mixed_precision,
         jit_compile=FLAGS.jit_compile, checkpoint_every=FLAGS.checkpoint_every,
         sample_every=FLAGS.sample_every, sample_image=FLAGS.sample_image,
         vgg_weights=FLAGS.vgg_weights, seed=FLAGS.seed)
