@@ -29,6 +29,19 @@ def test_stylize_a_file_keeps_its_odd_size(tmp_path, tiny_saved_model):
         assert image.size == (61, 47) and image.mode == "RGB"
 
 
+def test_bfloat16_precision_is_close_to_float32(tmp_path, tiny_saved_model):
+    source = tmp_path / "in.png"
+    Image.fromarray(random_image(45, 52)).save(source)
+    outputs = {}
+    for precision in ("float32", "bfloat16"):
+        outputs[precision] = tmp_path / f"{precision}.png"
+        result = run_cli(STYLIZE, f"--model={tiny_saved_model}", f"--input={source}",
+                         f"--output={outputs[precision]}", f"--precision={precision}")
+        assert result.returncode == 0, result.stderr
+    full, half = (np.asarray(Image.open(outputs[p])).astype(int) for p in ("float32", "bfloat16"))
+    assert np.abs(full - half).mean() < 2 and not np.array_equal(full, half)
+
+
 def test_strength_zero_returns_the_photo(tmp_path, tiny_saved_model):
     source = tmp_path / "in.png"
     pixels = random_image(40, 40)
