@@ -10,7 +10,7 @@ import os
 
 import tensorflow as tf
 
-from kerastransfer import data, degradation, export, training
+from kerastransfer import data, degradation, distribute, export, training
 from kerastransfer.loss_network import load_vgg16
 from kerastransfer.objective import LossWeights, PerceptualObjective
 from kerastransfer.sr_net import SuperResolutionNet
@@ -35,8 +35,11 @@ def train_sr_network(scale, loss, output_dir, steps, train_dir=None, tfds_name=N
                      learning_rate=1e-3, filters=64, normalization="batch",
                      upsampling="nearest", residual=False, precision="float32", jit_compile=False,
                      checkpoint_every=100, sample_every=100, sample_image=None,
-                     vgg_weights="torchvision", seed=None, verbose=1):
-    """Trains (or resumes) a ×`scale` network and exports it. Returns (path, record)."""
+                     vgg_weights="torchvision", seed=None, verbose=1, strategy=None):
+    """Trains (or resumes) a ×`scale` network and exports it. Returns (path, record).
+
+    `strategy`: as in `style_training.train_style_network` (per-replica `batch_size`;
+    only the chief exports, the others return path None)."""
     if patch_size % scale:
         raise ValueError(f"patch_size {patch_size} must be a multiple of scale {scale}")
     name = name or f"sr_x{scale}" + ("" if loss == "feature" else f"_{loss}")
@@ -44,13 +47,16 @@ def train_sr_network(scale, loss, output_dir, steps, train_dir=None, tfds_name=N
     policy = training.set_precision(precision)
     try:
         dataset = data.training_dataset(train_dir, tfds_name, image_size=patch_size,
-                                        batch_size=batch_size, seed=seed, resize=False)
-        objective = PerceptualObjective.build(weights, vgg_weights=vgg_weights)
-        network = SuperResolutionNet(scale=scale, filters=filters, normalization=normalization,
-                                     upsampling=upsampling, residual=residual,
-                                     name="transformer")
-        trainer = training.PerceptualTrainer(
-            network, objective, inputs_fn=functools.partial(degradation.degrade, scale=scale))
+                                        batch_size=batch_size,
+                                        seed=distribute.data_seed(seed, strategy), resize=False)
+        with distribute.scope(strategy):
+            objective = PerceptualObjective.build(weights, vgg_weights=vgg_weights)
+            network = SuperResolutionNet(scale=scale, filters=filters,
+                                         normalization=normalization, upsampling=upsampling,
+                                         residual=residual, name="transformer")
+            trainer = training.PerceptualTrainer(
+                network, objective,
+                inputs_fn=functools.partial(degradation.degrade, scale=scale))
         samples = None
         if sample_image:
             samples = data.resize_and_crop(data.decode_rgb(tf.io.read_file(sample_image)),
@@ -58,7 +64,7 @@ def train_sr_network(scale, loss, output_dir, steps, train_dir=None, tfds_name=N
         result = training.train(trainer, dataset, steps, output_dir,
                                 checkpoint_every=checkpoint_every, sample_images=samples,
                                 sample_every=sample_every, learning_rate=learning_rate,
-                                jit_compile=jit_compile, verbose=verbose)
+                                jit_compile=jit_compile, verbose=verbose, strategy=strategy)
     finally:
         training.set_precision("float32")
     vgg = objective.loss_network
@@ -73,11 +79,14 @@ def train_sr_network(scale, loss, output_dir, steps, train_dir=None, tfds_name=N
                               "residual")},
         "loss": {**weights.to_json(), "kind": loss},
         "train": training.train_record(result, tfds_name or os.path.basename(os.path.normpath(train_dir)),
-                                       batch_size, patch_size, learning_rate, policy, jit_compile),
+                                       batch_size, patch_size, learning_rate, policy, jit_compile,
+                                       distribute.replicas(strategy)),
         "vgg16_weights": vgg_weights if vgg_weights in ("torchvision", "imagenet") else "file",
         "vgg16_weights_sha256": fingerprint,
         "metrics": {"final_train_loss": training.final_losses(result["history"])},
     }
+    if not distribute.is_chief(strategy):
+        return None, record
     export_dir = export_dir or os.path.join(output_dir, "export")
     export.export_saved_model(export.float32_copy(network), export_dir, record, overwrite=True)
     return export_dir, record

@@ -18,7 +18,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from kerastransfer import image_io
+from kerastransfer import distribute, image_io
+from kerastransfer.vgg_weights import weights_fingerprint
 
 TERMS = ("total", "content", "style", "tv", "pixel")
 
@@ -49,13 +50,26 @@ class PerceptualTrainer(keras.Model):
         with tf.GradientTape() as tape:
             outputs = self.transformer(inputs, training=True)
             terms = self.objective.terms(outputs, targets)
-            scaled = self.optimizer.scale_loss(terms["total"])
+            # Replicas' gradients are summed: each replica's mean loss counts 1/replicas.
+            replicas = tf.distribute.get_strategy().num_replicas_in_sync
+            scaled = self.optimizer.scale_loss(terms["total"] / replicas)
         variables = self.transformer.trainable_variables
         grads = tape.gradient(scaled, variables)
         self.optimizer.apply(grads, variables)
         for name, tracker in self.trackers.items():
             tracker.update_state(terms[name])
-        return {name: tracker.result() for name, tracker in self.trackers.items()}
+        logs = {name: tracker.result() for name, tracker in self.trackers.items()}
+        if distribute.multi_worker(tf.distribute.get_strategy()):
+            # Keras 3 averages multi-worker logs along axis 0, which scalars lack
+            # (tensorflow/tensorflow#72388): give each a length-1 axis.
+            logs = {name: value[tf.newaxis] for name, value in logs.items()}
+        return logs
+
+
+def optimizer_step(model):
+    """Steps the optimizer has taken (its counter is a MirroredVariable under a strategy,
+    which int() refuses)."""
+    return int(keras.ops.convert_to_numpy(model.optimizer.iterations))
 
 
 def set_precision(mode):
@@ -77,7 +91,7 @@ class StopAtStep(keras.callbacks.Callback):
         self.steps = steps
 
     def on_train_batch_end(self, batch, logs=None):
-        if int(self.model.optimizer.iterations) >= self.steps:
+        if optimizer_step(self.model) >= self.steps:
             self.model.stop_training = True
 
 
@@ -91,7 +105,7 @@ class StopOnNaN(keras.callbacks.Callback):
     def on_train_batch_end(self, batch, logs=None):
         loss = (logs or {}).get("total")
         if loss is not None and not math.isfinite(float(loss)):
-            self.bad_step = int(self.model.optimizer.iterations)
+            self.bad_step = optimizer_step(self.model)
             self.model.stop_training = True
 
 
@@ -107,7 +121,7 @@ class SampleImages(keras.callbacks.Callback):
         os.makedirs(directory, exist_ok=True)
 
     def on_train_batch_end(self, batch, logs=None):
-        step = int(self.model.optimizer.iterations)
+        step = optimizer_step(self.model)
         if step % self.every == 0:
             inputs = self.model.inputs_fn(self.images) if self.model.inputs_fn else self.images
             outputs = self.model.transformer(inputs, training=False)
@@ -159,46 +173,56 @@ class WallClock(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         image_io.write_json(self.path, {"wall_seconds": self.seconds(),
-                                        "step": int(self.model.optimizer.iterations)})
+                                        "step": optimizer_step(self.model)})
 
 
 def train(trainer, dataset, steps, output_dir, checkpoint_every=100, log_every=10,
           sample_images=None, sample_every=100, learning_rate=1e-3, jit_compile=False,
-          verbose=1):
+          verbose=1, strategy=None):
     """Runs `fit` until the optimizer has taken `steps` steps, resuming from
     `output_dir/backup` if an earlier run left one. Returns a dict with the history of
     mean loss terms per checkpoint interval and the wall seconds over all runs.
 
+    With a tf.distribute `strategy` (`distribute.make_strategy`; `trainer` created under
+    its scope) `dataset` is batched per replica; only the chief writes logs and samples,
+    and the other workers keep their checkpoint in `distribute.worker_dir`.
+
     Raises FloatingPointError naming the step if the loss becomes NaN or infinite.
     """
-    os.makedirs(output_dir, exist_ok=True)
-    trainer.compile(optimizer=keras.optimizers.Adam(learning_rate), jit_compile=jit_compile)
-    example = next(iter(dataset.take(1)))
-    trainer(trainer.inputs_fn(example) if trainer.inputs_fn else example)  # build variables
-    clock = WallClock(os.path.join(output_dir, "train_state.json"))
+    own_dir = distribute.worker_dir(output_dir, strategy)
+    os.makedirs(own_dir, exist_ok=True)
+    with distribute.scope(strategy):
+        trainer.compile(optimizer=keras.optimizers.Adam(learning_rate), jit_compile=jit_compile)
+        example = next(iter(dataset.take(1)))
+        trainer(trainer.inputs_fn(example) if trainer.inputs_fn else example)  # build variables
+    chief = distribute.is_chief(strategy)
+    clock = WallClock(os.path.join(own_dir, "train_state.json"))
     nan_guard = StopOnNaN()
     # Order matters for a kill between callbacks: the loss row and the clock are written
     # before the checkpoint, so a kill in between repeats an interval (read_history keeps
     # the last row of each) instead of leaving a hole in the loss curve.
-    callbacks = [
-        StopAtStep(steps), nan_guard,
-        keras.callbacks.CSVLogger(os.path.join(output_dir, "history.csv"), append=True),
-        keras.callbacks.TensorBoard(os.path.join(output_dir, "logs"), update_freq=log_every),
-        clock,
-    ]
-    if sample_images is not None:
+    callbacks = [StopAtStep(steps), nan_guard]
+    if chief:
+        callbacks += [
+            keras.callbacks.CSVLogger(os.path.join(output_dir, "history.csv"), append=True),
+            keras.callbacks.TensorBoard(os.path.join(output_dir, "logs"), update_freq=log_every),
+        ]
+    callbacks.append(clock)
+    if sample_images is not None and chief:
         callbacks.append(SampleImages(sample_images, os.path.join(output_dir, "samples"),
                                       sample_every))
     callbacks.append(AtomicBackupAndRestore(
-        os.path.join(output_dir, "backup"), save_freq="epoch", double_checkpoint=True,
+        os.path.join(own_dir, "backup"), save_freq="epoch", double_checkpoint=True,
         delete_checkpoint=False))
     epochs = math.ceil(steps / checkpoint_every)
-    trainer.fit(dataset, epochs=epochs, steps_per_epoch=checkpoint_every,
-                callbacks=callbacks, verbose=verbose, shuffle=False)
+    trainer.fit(distribute.per_replica_input(dataset, strategy), epochs=epochs,
+                steps_per_epoch=checkpoint_every, callbacks=callbacks,
+                verbose=verbose if chief else 0, shuffle=False)
     if nan_guard.bad_step is not None:
         raise FloatingPointError(f"loss became NaN or infinite at step {nan_guard.bad_step}")
     return {"history": read_history(output_dir), "wall_seconds": clock.seconds(),
-            "steps": int(trainer.optimizer.iterations)}
+            "steps": optimizer_step(trainer),
+            "weights_sha256": weights_fingerprint(trainer.transformer)}
 
 
 def read_history(output_dir):
@@ -225,14 +249,20 @@ def machine_description():
 
 
 def train_record(result, data_name, batch_size, image_size, learning_rate, precision,
-                 jit_compile):
-    """The `train` part of a model's kerastransfer.json, from `train`'s result."""
-    return {"steps": result["steps"], "batch_size": batch_size, "image_size": image_size,
-            "learning_rate": learning_rate, "optimizer": "Adam", "data": data_name,
-            "precision": precision, "jit_compile": jit_compile,
-            "wall_seconds": round(result["wall_seconds"], 1),
-            "machine": machine_description(),
-            "finished": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
+                 jit_compile, replicas=1):
+    """The `train` part of a model's kerastransfer.json, from `train`'s result.
+    `batch_size` is per replica; the record holds the global batch (and the replica
+    count when there was more than one)."""
+    record = {"steps": result["steps"], "batch_size": batch_size * replicas,
+              "image_size": image_size, "learning_rate": learning_rate, "optimizer": "Adam",
+              "data": data_name, "precision": precision, "jit_compile": jit_compile,
+              "wall_seconds": round(result["wall_seconds"], 1),
+              "machine": machine_description(),
+              "finished": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+              "weights_sha256": result["weights_sha256"]}
+    if replicas > 1:
+        record["replicas"] = replicas
+    return record
 
 
 def final_losses(history):

@@ -8,7 +8,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before TensorFlow is impor
 
 
 def import_tensorflow_quietly():
-    """Imports TensorFlow and starts its CPU device with the C-level stderr redirected.
+    """Imports TensorFlow and finds its devices with the C-level stderr redirected.
 
     TF 2.21 prints oneDNN/CUDA notices through absl before logging is initialised, which
     ignores TF_CPP_MIN_LOG_LEVEL; users of a command line should see only its own
@@ -22,7 +22,9 @@ def import_tensorflow_quietly():
         os.dup2(captured.fileno(), 2)
         try:
             import tensorflow as tf
-            tf.constant(0)
+            # Finds the devices (where the CUDA notices come from) without starting the
+            # runtime, which MultiWorkerMirroredStrategy must still be able to configure.
+            tf.config.list_physical_devices()
         except BaseException:
             os.dup2(saved, 2)
             captured.seek(0)
@@ -135,3 +137,30 @@ def load_exported_model(name_or_path, task=None, precision="float32"):
         check(model.record.get("task") == task and model.record.get("scale"),
               f"{name_or_path}: not a super-resolution model (its record has no scale)")
     return model
+
+
+def define_distribute_flag():
+    """--distribute, for both training commands."""
+    from absl import flags
+    flags.DEFINE_enum("distribute", "none", ["none", "mirrored", "multi_worker"],
+                      "none: one device; mirrored: every GPU of this machine; multi_worker: "
+                      "one process per machine, cluster from TF_CONFIG (see the README). "
+                      "--batch_size is per replica.")
+
+
+def training_strategy(kind):
+    """The tf.distribute strategy for --distribute (None for none), made before
+    TensorFlow runs anything; a missing or bad TF_CONFIG is a one-line error."""
+    from kerastransfer import distribute
+    try:
+        return distribute.make_strategy(kind)
+    except (ValueError, KeyError, TypeError) as e:
+        raise UsageError(f"--distribute={kind}: {e}")
+
+
+def report_training(path, record):
+    """The line a training command ends with; workers other than the chief export nothing."""
+    train = record["train"]
+    done = (f"after {train['steps']} steps ({train['wall_seconds']:.0f} s), "
+            f"weights sha256 {train['weights_sha256']}")
+    print(f"exported {path} {done}" if path else f"worker finished {done}; the chief exports")

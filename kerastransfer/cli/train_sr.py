@@ -6,7 +6,9 @@ from kerastransfer.cli import common  # noqa: F401  (sets TF log level first)
 
 from absl import flags
 
-from kerastransfer.cli.common import check, check_training_flags, main_wrapper, run_app
+from kerastransfer.cli.common import (check, check_training_flags, define_distribute_flag,
+                                      main_wrapper, report_training, run_app,
+                                      training_strategy)
 
 flags.DEFINE_enum("scale", "4", ["2", "4", "8"], "Upscaling factor.")
 flags.DEFINE_enum("loss", "feature", ["feature", "pixel"], "ℓfeat (relu2_2) or ℓpixel.")
@@ -17,7 +19,8 @@ flags.DEFINE_string("export_dir", None, "Where to write the SavedModel (default 
                     "OUTPUT_DIR/export), e.g. saved_models/sr_x4/1.")
 flags.DEFINE_string("name", None, "Model name (default sr_xSCALE, plus _pixel for ℓpixel).")
 flags.DEFINE_integer("steps", 200000, "Total optimisation steps (across resumes), >= 1.")
-flags.DEFINE_integer("batch_size", 4, "Patches per step, >= 1.")
+flags.DEFINE_integer("batch_size", 4, "Patches per step per replica (the global batch is "
+                     "this × replicas), >= 1.")
 flags.DEFINE_integer("patch_size", 288, "High-resolution patch size, a multiple of --scale.")
 flags.DEFINE_float("learning_rate", 1e-3, "Adam learning rate, > 0.")
 flags.DEFINE_float("tv_weight", 0.0, "Total variation weight, >= 0.")
@@ -35,6 +38,7 @@ flags.DEFINE_integer("sample_every", 100, "Steps between sample images, >= 1.")
 flags.DEFINE_string("sample_image", None, "High-resolution photo for the sample images.")
 flags.DEFINE_string("vgg_weights", "torchvision", "torchvision, imagenet, random or a path.")
 flags.DEFINE_integer("seed", None, "Random seed.")
+define_distribute_flag()
 FLAGS = flags.FLAGS
 
 
@@ -47,6 +51,7 @@ def main(argv):
     check(FLAGS.tv_weight >= 0, "--tv_weight must be >= 0")
     check(FLAGS.filters >= 1, "--filters must be >= 1")
     check_training_flags(FLAGS)
+    strategy = training_strategy(FLAGS.distribute)  # first: before TensorFlow runs anything
     import keras
     from kerastransfer.sr_training import train_sr_network
     if FLAGS.seed is not None:
@@ -60,9 +65,8 @@ def main(argv):
         upsampling=FLAGS.upsampling, residual=FLAGS.residual, precision=FLAGS.mixed_precision,
         jit_compile=FLAGS.jit_compile, checkpoint_every=FLAGS.checkpoint_every,
         sample_every=FLAGS.sample_every, sample_image=FLAGS.sample_image,
-        vgg_weights=FLAGS.vgg_weights, seed=FLAGS.seed)
-    print(f"exported {path} after {record['train']['steps']} steps "
-          f"({record['train']['wall_seconds']:.0f} s)")
+        vgg_weights=FLAGS.vgg_weights, seed=FLAGS.seed, strategy=strategy)
+    report_training(path, record)
 
 
 def run():

@@ -8,7 +8,9 @@ import os
 
 from absl import flags
 
-from kerastransfer.cli.common import UsageError, check, check_training_flags, main_wrapper, run_app
+from kerastransfer.cli.common import (UsageError, check, check_training_flags,
+                                      define_distribute_flag, main_wrapper, report_training,
+                                      run_app, training_strategy)
 
 flags.DEFINE_string("style_image", None, "Style image (JPEG or PNG).")
 flags.DEFINE_string("train_dir", None, "Folder of training photos (.jpg/.jpeg/.png).")
@@ -18,7 +20,8 @@ flags.DEFINE_string("export_dir", None, "Where to write the SavedModel "
                     "(default OUTPUT_DIR/export), e.g. saved_models/udnie/1.")
 flags.DEFINE_string("name", None, "Model name for its record (default: style file stem).")
 flags.DEFINE_integer("steps", 40000, "Total optimisation steps (across resumes), >= 1.")
-flags.DEFINE_integer("batch_size", 4, "Images per step, >= 1.")
+flags.DEFINE_integer("batch_size", 4, "Images per step per replica (the global batch is "
+                     "this × replicas), >= 1.")
 flags.DEFINE_integer("image_size", 256, "Training crop size in pixels, >= 32.")
 flags.DEFINE_integer("style_size", 256, "Longer side of the style image in pixels, >= 32.")
 flags.DEFINE_float("learning_rate", 1e-3, "Adam learning rate, > 0.")
@@ -43,6 +46,7 @@ flags.DEFINE_string("sample_image", None, "Photo to stylise for the sample image
 flags.DEFINE_string("vgg_weights", "torchvision", "torchvision (offline), imagenet "
                     "(Keras download), random (tests) or a .weights.h5 path.")
 flags.DEFINE_integer("seed", None, "Random seed for the data pipeline and initialisation.")
+define_distribute_flag()
 FLAGS = flags.FLAGS
 
 
@@ -61,6 +65,7 @@ def validate():
 def main(argv):
     check(len(argv) == 1, f"unexpected arguments: {' '.join(argv[1:])}")
     validate()
+    strategy = training_strategy(FLAGS.distribute)  # first: before TensorFlow runs anything
     import keras
     from kerastransfer.objective import LossWeights
     from kerastransfer.style_training import train_style_network
@@ -83,9 +88,8 @@ def main(argv):
         upsampling=FLAGS.upsampling, precision=FLAGS.mixed_precision,
         jit_compile=FLAGS.jit_compile, checkpoint_every=FLAGS.checkpoint_every,
         sample_every=FLAGS.sample_every, sample_image=FLAGS.sample_image,
-        vgg_weights=FLAGS.vgg_weights, seed=FLAGS.seed)
-    print(f"exported {path} after {record['train']['steps']} steps "
-          f"({record['train']['wall_seconds']:.0f} s)")
+        vgg_weights=FLAGS.vgg_weights, seed=FLAGS.seed, strategy=strategy)
+    report_training(path, record)
 
 
 def run():
