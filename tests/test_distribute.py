@@ -24,7 +24,8 @@ def tiny_training_flags(photo_dir, style_path, output_dir):
     return [f"--style_image={style_path}", f"--train_dir={photo_dir}",
             f"--output_dir={output_dir}", "--steps=3", "--batch_size=1", "--image_size=32",
             "--style_size=32", "--width=0.125", "--vgg_weights=random",
-            "--mixed_precision=float32", "--checkpoint_every=3", "--seed=0"]
+            "--mixed_precision=float32", "--checkpoint_every=3", "--seed=0",
+            "--content_layers=relu1_2", "--style_layers=relu1_2"]  # a 2-layer VGG: fast
 
 
 def test_two_workers_on_loopback_finish_with_identical_weights(tmp_path, photo_dir, style_path):
