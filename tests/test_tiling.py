@@ -151,3 +151,27 @@ def test_cli_tiles_on_request_and_refuses_a_tiny_tile(tmp_path, exported_style):
 def test_cli_default_tile_size_is_the_library_default():
     from kerastransfer.cli import tiling_flags
     assert tiling_flags.FLAGS["tile_size"].default == tiling.TILE_SIZE
+
+
+def test_upscale_tiles_an_exported_sr_model_with_the_same_result(tmp_path, sr_net):
+    from kerastransfer import export
+    from kerastransfer.sr_evaluation import upscale
+    from kerastransfer.stylize import ExportedModel
+    network = {k: v for k, v in sr_net.get_config().items()
+               if k in ("scale", "filters", "residual_blocks", "normalization", "upsampling")}
+    path = export.export_saved_model(sr_net, str(tmp_path / "sr" / "1"),
+                                     {"task": "super_resolution", "name": "sr", "scale": 2,
+                                      "network": network})
+    model = ExportedModel(path)
+    image = smooth_image(70, 45, seed=7)
+    tiled = upscale(model, image, 2, tile_size=64, tile_above_pixels=0)
+    assert tiled.shape == (140, 90, 3)
+    mad, worst = mean_abs_difference(tiled, upscale(model, image, 2, tile_size=0))
+    assert mad <= 0.05 and worst <= 2
+
+
+def test_a_model_without_its_network_record_cannot_be_tiled(tiny_saved_model):
+    from kerastransfer.stylize import ExportedModel, stylize
+    model = ExportedModel(str(tiny_saved_model))
+    with pytest.raises(ValueError, match="no network configuration"):
+        stylize(model, smooth_image(40, 40), tile_above_pixels=0)
