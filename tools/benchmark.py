@@ -11,7 +11,6 @@ the same loss layers) against the reference's training-step mode.
 Needs `pip install torch==2.13.0` for the reference (the CPU wheel on this machine).
 Medians of --repeats runs after a warm-up; ratios are TF / PyTorch (below 1: TF faster).
 """
-import json
 import os
 import platform
 import re
@@ -109,8 +108,8 @@ def main(argv):
             print(f"| {r['precision']} | {r['seconds']:.2f} | {r['pytorch_seconds']:.2f} | "
                   f"{r['ratio_to_pytorch']:.2f} |")
     if FLAGS.json:
-        with open(FLAGS.json, "w") as f:
-            json.dump({"peaks_gflops": peaks, "inference": rows, "train": train}, f, indent=2)
+        from kerastransfer.image_io import write_json
+        write_json(FLAGS.json, {"peaks_gflops": peaks, "inference": rows, "train": train})
 
 
 if __name__ == "__main__":

@@ -11,7 +11,6 @@ longer runs are extrapolated from that iterations-per-second rate and marked "(e
 in the table, since 500 iterations at 1024 px take hours on 2 cores. Set
 --measure_iterations to the largest --iterations value to measure everything.
 """
-import json
 import os
 import time
 
@@ -84,8 +83,8 @@ def main(argv):
         print(f"| {r['size']} | {r['iterations']} | {r['gatys_seconds']:.1f}{mark} | {ours} "
               f"| {paper} |")
     if FLAGS.json:
-        with open(FLAGS.json, "w") as f:
-            json.dump(rows, f, indent=2)
+        from kerastransfer.image_io import write_json
+        write_json(FLAGS.json, rows)
 
 
 if __name__ == "__main__":

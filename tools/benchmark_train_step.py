@@ -8,7 +8,6 @@ random content images with the converted VGG-16 (weights do not change the cost)
 the median seconds per step as a Markdown table and writes JSON with --json.
 """
 import itertools
-import json
 
 from absl import app, flags
 
@@ -41,8 +40,8 @@ def main(argv):
         print(f"| {r['width']} | {r['precision']} | {r['jit_compile']} | "
               f"{r['seconds_per_step']:.3f} | {r['seconds_per_step'] / base:.2f}× |")
     if FLAGS.json:
-        with open(FLAGS.json, "w") as f:
-            json.dump(rows, f, indent=2)
+        from kerastransfer.image_io import write_json
+        write_json(FLAGS.json, rows)
 
 
 if __name__ == "__main__":

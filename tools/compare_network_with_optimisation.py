@@ -14,7 +14,6 @@ per size (needs matplotlib: `pip install -e ".[tools]"`).
 `held_out` (default): photos that are not in the training folder (BSD100, Set14).
 `held_in`: the three sample photos in shared/data/content, as in the paper's Figure 5.
 """
-import json
 import os
 import time
 
@@ -139,8 +138,8 @@ def main(argv):
         plot(rows, record.get("name"), FLAGS.plot)
         print(f"wrote {FLAGS.plot}")
     if FLAGS.json:
-        with open(FLAGS.json, "w") as f:
-            json.dump(rows, f, indent=2)
+        from kerastransfer.image_io import write_json
+        write_json(FLAGS.json, rows)
 
 
 if __name__ == "__main__":

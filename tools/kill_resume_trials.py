@@ -189,8 +189,8 @@ def main(argv):
                   f"{'all finite' if result['curve_ok'] else 'MISSING OR NON-FINITE'}"
                   f" -> {'ok' if result['ok'] else 'FAILED'}", flush=True)
         if FLAGS.json:
-            with open(FLAGS.json, "w") as f:
-                json.dump(results, f, indent=2)
+            from kerastransfer.image_io import write_json
+            write_json(FLAGS.json, results)
     resumed = sum(r["final_steps"] == FLAGS.steps for r in results)
     lost = [k["lost"] for r in results for k in r["kills"] if k["lost"] is not None]
     killed = sum(bool(r["kills"]) for r in results)
