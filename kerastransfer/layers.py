@@ -41,10 +41,9 @@ class InstanceNormalization(layers.Layer):
             mean, variance = ops.moments(x, axes=[1, 2], keepdims=True)
         else:
             mean, variance = scope.normalization_moments(x)
-        # folded into one scale and offset per channel: one pass over x instead of three
-        scale = ops.cast(self.gamma, "float32") * ops.rsqrt(variance + self.epsilon)
-        offset = ops.cast(self.beta, "float32") - mean * scale
-        return ops.cast(x * scale + offset, self.compute_dtype)
+        x = (x - mean) * ops.rsqrt(variance + self.epsilon)
+        x = x * ops.cast(self.gamma, "float32") + ops.cast(self.beta, "float32")
+        return ops.cast(x, self.compute_dtype)
 
     def get_config(self):
         return {**super().get_config(), "epsilon": self.epsilon}
