@@ -42,9 +42,36 @@ def output_name(input_path):
     return name if ext.lower() in image_io.WRITABLE_EXTENSIONS else stem + ".png"
 
 
+def plan_round(queue, output_dir, overwrite, written):
+    """One round of a folder run: (jobs, refused, later). `queue` is (index, path) pairs;
+    `written` maps output names to the inputs already written to them. Refused: an output
+    that is the input, an existing output without `overwrite`, or a name already written.
+    Later: a second input for a name this round already claims; it gets its turn only if
+    the first one fails (as if the folder were done one file after another)."""
+    from kerastransfer import folder_pipeline
+    jobs, refused, later, claimed = [], [], [], set()
+    for index, path in queue:
+        name = output_name(path)
+        output_path = os.path.join(output_dir, name)
+        if name in written:
+            refused.append((index, f"{path}: output {name} is already written from {written[name]}"))
+        elif name in claimed:
+            later.append((index, path))
+        elif os.path.exists(output_path) and os.path.samefile(path, output_path):
+            refused.append((index, f"{output_path}: output would overwrite the input"))
+        elif os.path.exists(output_path) and not overwrite:
+            refused.append((index, f"{output_path}: already exists (use --overwrite to replace it)"))
+        else:
+            claimed.add(name)
+            jobs.append((index, folder_pipeline.Job(path, output_path)))
+    return jobs, refused, later
+
+
 def transform_folder(transform, input_dir, output_dir, overwrite, verb):
+    """Every image in `input_dir` through `transform` into `output_dir`, reading ahead and
+    writing behind the network (`folder_pipeline`), with a progress bar and the rate."""
     import keras
-    from kerastransfer import data, image_io
+    from kerastransfer import data, folder_pipeline, image_io
     try:
         paths = data.list_images(input_dir, image_io.READ_EXTENSIONS)
     except ValueError as e:
@@ -55,22 +82,31 @@ def transform_folder(transform, input_dir, output_dir, overwrite, verb):
         os.makedirs(output_dir, exist_ok=True)
     except OSError as e:
         raise UsageError(f"{output_dir}: cannot create output folder ({e.strerror})")
-    failures, written = [], {}
-    progress = keras.utils.Progbar(len(paths), unit_name="image")
-    for i, path in enumerate(paths):
-        name = output_name(path)
-        try:
-            if name in written:
-                raise image_io.ImageError(f"{path}: output {name} is already written from "
-                                          f"{written[name]}")
-            transform_file(transform, path, os.path.join(output_dir, name), overwrite)
-            written[name] = os.path.basename(path)
-        except image_io.ImageError as e:
-            failures.append(str(e))
-        progress.update(i + 1)
-    for failure in failures:
+    progress, shown = keras.utils.Progbar(len(paths), unit_name="image"), [0]
+
+    def show(count):
+        shown[0] = count
+        progress.update(count)
+    failures, written, seconds, queue = [], {}, 0.0, list(enumerate(paths))
+    while queue:
+        jobs, refused, queue = plan_round(queue, output_dir, overwrite, written)
+        failures += refused
+        settled = len(paths) - len(queue) - len(jobs)
+        report = folder_pipeline.run_jobs(
+            transform, [job for _, job in jobs], overwrite,
+            on_done=lambda done, settled=settled: show(settled + done))
+        failed = {jobs[i][0] for i, _ in report.errors}
+        failures += [(jobs[i][0], error) for i, error in report.errors]
+        written.update((output_name(job.input_path), os.path.basename(job.input_path))
+                       for index, job in jobs if index not in failed)
+        seconds += report.seconds
+    if shown[0] < len(paths):
+        show(len(paths))
+    for _, failure in sorted(failures):
         print(f"error: {failure}", file=sys.stderr)
-    print(f"{len(paths) - len(failures)} of {len(paths)} images {verb} into {output_dir}"
+    rate = (len(paths) - len(failures)) / seconds if seconds else 0.0
+    print(f"{len(paths) - len(failures)} of {len(paths)} images {verb} into {output_dir} "
+          f"in {seconds:.1f} s ({rate:.2f} images/s)"
           + (f"; {len(failures)} failed" if failures else ""))
     if failures:
         sys.exit(1)
