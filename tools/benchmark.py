@@ -1,6 +1,7 @@
 """The shipped style model against the PyTorch reference on this CPU, side by side in
 one run: seconds per image through the exported SavedModel (the path users take),
-images/s, convolution GFLOP/s and their share of this machine's measured matmul peak;
+images/s, convolution GFLOP/s and their share of this machine's measured matmul peak, in
+float32 and through the bfloat16 signature (with its largest difference from float32);
 the same sizes through ../shared/bench/peer_torch_transformer.py (the same architecture
 in PyTorch, at the model's width) and the ratio; and one training step (batch 4, 256 px,
 the same loss layers) against the reference's training-step mode.
@@ -24,6 +25,9 @@ PEER = os.path.join(os.path.dirname(REPO), "shared", "bench", "peer_torch_transf
 
 flags.DEFINE_string("model", "udnie", "Shipped style model name or SavedModel path.")
 flags.DEFINE_list("sizes", ["256", "512", "1024"], "Square image sizes in pixels.")
+flags.DEFINE_list("precisions", ["float32", "bfloat16"],
+                  "SavedModel signatures to time: float32 (serving_default) and bfloat16 "
+                  "(serving_bfloat16, same weights, bfloat16 arithmetic).")
 flags.DEFINE_integer("repeats", 5, "Timed runs per measurement (median).")
 flags.DEFINE_integer("train_steps", 3, "Timed training steps per side (0 = skip training).")
 flags.DEFINE_list("train_precisions", ["float32", "mixed_bfloat16"],
@@ -45,10 +49,12 @@ def run_peer(*args):
     return result.stdout.splitlines()
 
 
-def inference_rows(model, network, peak32):
+def inference_rows(models, network, peaks):
+    """One row per size and precision; bfloat16 rows also give the largest difference
+    from the float32 output in 0-255 levels."""
     import numpy as np
     from kerastransfer import benchmarking
-    width = model.record["network"].get("width", 1.0)
+    width = models["float32"].record["network"].get("width", 1.0)
     sizes = [int(s) for s in FLAGS.sizes]
     peer = {int(size): float(seconds) for size, seconds in
             (line.split() for line in run_peer("--width", width, "--sizes", *sizes)
@@ -56,12 +62,18 @@ def inference_rows(model, network, peak32):
     rows = []
     for size in sizes:
         image = np.random.RandomState(0).randint(0, 256, (1, size, size, 3), np.uint8)
-        seconds = benchmarking.median_seconds(lambda: model(image), FLAGS.repeats)
         gflops = benchmarking.conv_flops(network, size, size) / 1e9
-        rows.append({"size": size, "seconds": seconds, "images_per_second": 1 / seconds,
-                     "conv_gflop": gflops, "gflops_per_second": gflops / seconds,
-                     "share_of_float32_peak": gflops / seconds / peak32,
-                     "pytorch_seconds": peer[size], "ratio_to_pytorch": seconds / peer[size]})
+        reference = np.asarray(models["float32"](image), np.int16)
+        for precision, model in models.items():
+            seconds = benchmarking.median_seconds(lambda: model(image), FLAGS.repeats)
+            difference = np.abs(np.asarray(model(image), np.int16) - reference)
+            rows.append({"size": size, "precision": precision, "seconds": seconds,
+                         "images_per_second": 1 / seconds, "conv_gflop": gflops,
+                         "gflops_per_second": gflops / seconds,
+                         "share_of_peak": gflops / seconds / peaks[precision],
+                         "max_levels_from_float32": int(difference.max()),
+                         "mean_levels_from_float32": float(difference.mean()),
+                         "pytorch_seconds": peer[size], "ratio_to_pytorch": seconds / peer[size]})
     return rows
 
 
@@ -83,24 +95,30 @@ def main(argv):
 
     if not os.path.isfile(FLAGS.peer):
         raise SystemExit(f"error: {FLAGS.peer}: no such file")
-    model = ExportedModel(FLAGS.model)
+    unknown = set(FLAGS.precisions) - {"float32", "bfloat16"}
+    if unknown or "float32" not in FLAGS.precisions:
+        raise SystemExit("error: --precisions must include float32, from float32,bfloat16")
+    models = {p: ExportedModel(FLAGS.model, precision=p) for p in FLAGS.precisions}
+    model = models["float32"]
     network = TransformerNet(**model.record["network"])  # same shapes, for counting FLOPs
     peaks = {"float32": benchmarking.matmul_peak_gflops(tf.float32),
              "bfloat16": benchmarking.matmul_peak_gflops(tf.bfloat16)}
-    rows = inference_rows(model, network, peaks["float32"])
+    rows = inference_rows(models, network, peaks)
     width = model.record["network"].get("width", 1.0)
     train = train_rows(width) if FLAGS.train_steps else []
 
     print(f"\n{platform.machine()}, {os.cpu_count()} cores; matmul peak {peaks['float32']:.0f} "
           f"GFLOP/s float32, {peaks['bfloat16']:.0f} bfloat16; model {model.name} "
           f"(width {width}), median of {FLAGS.repeats}\n")
-    print("| size | TF s/image | images/s | conv GFLOP | GFLOP/s | share of f32 peak "
-          "| PyTorch s/image | TF / PyTorch |\n|---|---|---|---|---|---|---|---|")
+    print("| size | precision | TF s/image | images/s | conv GFLOP | GFLOP/s | share of that "
+          "precision's peak | max / mean levels from float32 | PyTorch s/image (float32) "
+          "| TF / PyTorch |\n|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r['size']} | {r['seconds']:.3f} | {r['images_per_second']:.2f} | "
-              f"{r['conv_gflop']:.1f} | {r['gflops_per_second']:.0f} | "
-              f"{r['share_of_float32_peak']:.2f} | {r['pytorch_seconds']:.3f} | "
-              f"{r['ratio_to_pytorch']:.2f} |")
+        print(f"| {r['size']} | {r['precision']} | {r['seconds']:.3f} | "
+              f"{r['images_per_second']:.2f} | {r['conv_gflop']:.1f} | "
+              f"{r['gflops_per_second']:.0f} | {r['share_of_peak']:.2f} | "
+              f"{r['max_levels_from_float32']} / {r['mean_levels_from_float32']:.2f} | "
+              f"{r['pytorch_seconds']:.3f} | {r['ratio_to_pytorch']:.2f} |")
     if train:
         print(f"\ntraining step, batch 4 × 256², width {width}\n")
         print("| precision | TF s/step | PyTorch s/step (float32) | TF / PyTorch |\n|---|---|---|---|")
