@@ -41,6 +41,50 @@ def test_shipped_model_has_a_full_record_and_keeps_odd_sizes(name):
         assert {"Set5", "Set14", "BSD100"} <= set(record["metrics"])
 
 
+def test_every_shipped_model_loads_and_runs_without_the_package():
+    """A fresh process that never imports kerastransfer, as TF Serving or a user's script."""
+    import subprocess
+    import sys
+    script = (
+        "import sys, numpy as np, tensorflow as tf\n"
+        "for path in sys.argv[1:]:\n"
+        "    out = tf.saved_model.load(path).signatures['serving_default'](\n"
+        "        images=tf.zeros([1, 35, 33, 3], tf.uint8))['images']\n"
+        "    print(path, *out.shape)\n"
+        "assert not any(m.startswith('kerastransfer') for m in sys.modules)\n")
+    paths = [model_zoo.resolve(n) for n in SHIPPED]
+    result = subprocess.run([sys.executable, "-c", script, *paths], capture_output=True,
+                            text=True, cwd="/")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert len(result.stdout.splitlines()) == len(SHIPPED)
+
+
+def test_serving_config_lists_exactly_the_shipped_models():
+    import re
+    with open(os.path.join(REPO, "serving", "models.config")) as f:
+        config = f.read()
+    names = re.findall(r'name: "([^"]+)"', config)
+    assert sorted(names) == SHIPPED
+    for name in names:
+        assert f'base_path: "/models/{name}"' in config
+
+
+@pytest.mark.parametrize("name", [n for n in SHIPPED if model_zoo.read_record(
+    model_zoo.resolve(n)).get("task") == "style"])
+def test_every_style_model_visibly_stylises_a_photo(name):
+    """Far from the photo (a near-identity network would fail), not flat, and not the
+    same picture as another style gives."""
+    from kerastransfer.stylize import ExportedModel, limit_size, stylize
+    from kerastransfer import image_io
+    photo = limit_size(image_io.read_image(os.path.join(SHARED_DATA, "content", "chicago.jpg")), 192)
+    styled = stylize(ExportedModel(name), photo).astype(float)
+    assert np.abs(styled - photo).mean() > 20
+    assert styled.std() > 20
+    other = "wave" if name != "wave" and "wave" in SHIPPED else "udnie"
+    if other != name:
+        assert np.abs(stylize(ExportedModel(other), photo).astype(float) - styled).mean() > 10
+
+
 def test_readme_command_stylises_the_sample_photo(tmp_path):
     out = tmp_path / "chicago_udnie.jpg"
     result = run_cli("kerastransfer.cli.stylize", "--model=udnie",
