@@ -113,17 +113,23 @@ def test_index_lists_every_shipped_style_model():
         assert web_export.folder_size(model_dir) == entry["bytes"]
 
 
-def test_committed_graph_model_runs_like_the_saved_model():
+def committed_web_models():
+    with open(os.path.join(WEB, "models", "models.json")) as f:
+        return [entry["name"] for entry in json.load(f)["models"]]
+
+
+@pytest.mark.parametrize("name", committed_web_models())
+def test_committed_graph_model_runs_like_the_saved_model(name):
     """The converted graph with its float16 weights, run by TensorFlow: what the browser
     computes, up to the backend's arithmetic."""
     from kerastransfer import image_io, stylize, web_export
     photo = stylize.limit_size(image_io.read_image(CHICAGO), 128)
-    model_dir = os.path.join(WEB, "models", "udnie")
+    model_dir = os.path.join(WEB, "models", name)
     with open(os.path.join(model_dir, "model.json")) as f:
         ops = {node["op"] for node in json.load(f)["modelTopology"]["node"]}
     assert "Tile" not in ops, "nearest upsampling not rewritten (slow on wasm)"
     converted = web_export.graph_model_function(model_dir)
-    assert_close(converted(photo[None])[0], stylize.ExportedModel("udnie")(photo[None])[0],
+    assert_close(converted(photo[None])[0], stylize.ExportedModel(name)(photo[None])[0],
                  mean_levels=0.1, max_levels=2)
 
 
