@@ -1,6 +1,6 @@
 """How many Gatys L-BFGS iterations it takes to match a trained network (paper Figure 5).
 
-    python tools/compare_network_with_optimisation.py --model=udnie \
+    python tools/compare_network_with_optimisation.py --model=udnie|all|a,b \
         [--photos=held_out|held_in|a.png,b.jpg] [--sizes=256,512] [--iterations=300] \
         [--init=content|noise] [--plot=figure5.png] [--json=out.json]
 
@@ -29,7 +29,8 @@ PHOTO_SETS = {
                 ("chicago.jpg", "hoovertowernight.jpg", "stata.jpg")],
 }
 
-flags.DEFINE_string("model", "udnie", "Shipped style model name or SavedModel path.")
+flags.DEFINE_list("model", ["udnie"], "Shipped style model names or SavedModel paths; "
+                  "several give one table each and a summary (all: every shipped style).")
 flags.DEFINE_list("photos", ["held_out"], "held_out, held_in, or a list of photo paths.")
 flags.DEFINE_list("sizes", ["256"], "Photos are resized and centre-cropped to size×size.")
 flags.DEFINE_integer("iterations", 300, "L-BFGS iterations per photo and size.")
@@ -112,13 +113,13 @@ def plot(rows, model_name, path):
     figure.savefig(path, dpi=110)
 
 
-def main(argv):
-    del argv
+def compare_model(name):
+    """Every photo and size for one model; returns its rows."""
     from kerastransfer import data
     from kerastransfer.objective import LossWeights, PerceptualObjective
     from kerastransfer.stylize import ExportedModel
 
-    model = ExportedModel(FLAGS.model)
+    model = ExportedModel(name)
     record = model.record
     style = data.load_style_image(os.path.join(FLAGS.styles_dir, record["style_image"]),
                                   record.get("style_size"))
@@ -129,13 +130,43 @@ def main(argv):
     for size in map(int, FLAGS.sizes):
         for path in photo_paths(FLAGS.photos):
             r = compare_one(model, objective, path, size, FLAGS.iterations, FLAGS.init)
+            r["model"] = record.get("name")
             rows.append(r)
             match = r["iterations_to_match"] or f"> {r['lbfgs_iterations_run']}"
-            print(f"{path} @ {size}: network {r['network_objective']['total']:.3f}, "
+            print(f"{r['model']}: {path} @ {size}: network {r['network_objective']['total']:.3f}, "
                   f"L-BFGS reaches it at {match}", flush=True)
     print_table(rows, record.get("name"))
+    return rows
+
+
+def print_summary(rows):
+    """One line per model: iterations to match per photo and size, and the median."""
+    import numpy as np
+    photos = list(dict.fromkeys((r["photo"], r["size"]) for r in rows))
+    print("\n| model | " + " | ".join(f"{os.path.basename(p)} @ {s}" for p, s in photos)
+          + " | median |\n|---|" + "---|" * (len(photos) + 1))
+    for model in dict.fromkeys(r["model"] for r in rows):
+        found = {(r["photo"], r["size"]): r for r in rows if r["model"] == model}
+        cells = [found[k]["iterations_to_match"] or f"> {found[k]['lbfgs_iterations_run']}"
+                 for k in photos]
+        median = np.median([found[k]["iterations_to_match"] or np.inf for k in photos])
+        print(f"| {model} | " + " | ".join(map(str, cells)) + f" | {median:g} |")
+
+
+def main(argv):
+    del argv
+    from kerastransfer import model_zoo
+    names = FLAGS.model
+    if names == ["all"]:
+        names = [n for n in model_zoo.available_models()
+                 if model_zoo.read_record(model_zoo.resolve(n)).get("task") == "style"]
+    if FLAGS.plot and len(names) > 1:
+        raise SystemExit("error: --plot draws one model; give one --model")
+    rows = [r for name in names for r in compare_model(name)]
+    if len(names) > 1:
+        print_summary(rows)
     if FLAGS.plot:
-        plot(rows, record.get("name"), FLAGS.plot)
+        plot(rows, rows[0]["model"], FLAGS.plot)
         print(f"wrote {FLAGS.plot}")
     if FLAGS.json:
         from kerastransfer.image_io import write_json
