@@ -6,7 +6,8 @@ Gram statistics differ by painting (composition_vii's are about 8× udnie's agai
 same photos), so one style weight for every painting swamps some and under-styles
 others. The zoo's per-style weights in `tools/train_zoo` start from this table.
 
-    python tools/style_weight_scale.py [--reference=udnie --reference_weight=3] \
+    python tools/style_weight_scale.py [--styles_dir=DIR] \
+        [--reference=../shared/data/styles/udnie.jpg --reference_weight=3] \
         [--photos=8 --style_size=512]
 """
 import glob
@@ -22,7 +23,8 @@ flags.DEFINE_string("photos_dir", os.path.join(SHARED, "train_photos"), "Photos 
 flags.DEFINE_integer("photos", 8, "How many photos (first in sorted order), >= 1.")
 flags.DEFINE_integer("image_size", 256, "Photo crop size in pixels, as in training.")
 flags.DEFINE_integer("style_size", 512, "Style image longer side in pixels, as in training.")
-flags.DEFINE_string("reference", "udnie", "Style whose weight is known to work.")
+flags.DEFINE_string("reference", os.path.join(SHARED, "styles", "udnie.jpg"),
+                    "Style image whose weight is known to work.")
 flags.DEFINE_float("reference_weight", 3.0, "That style's weight.")
 FLAGS = flags.FLAGS
 
@@ -37,15 +39,16 @@ def main(argv):
                                                     FLAGS.image_size, random=False)
                                for p in paths]), tf.float32)
     styles = sorted(glob.glob(os.path.join(FLAGS.styles_dir, "*.jpg")))
+    reference_name = os.path.splitext(os.path.basename(FLAGS.reference))[0]
     loss = {}
-    for path in styles:
+    for path in [FLAGS.reference] + styles:
         style = data.load_style_image(path, FLAGS.style_size)
         objective = PerceptualObjective.build(LossWeights(style_weight=1.0, tv_weight=0.0), style)
         name = os.path.splitext(os.path.basename(path))[0]
         loss[name] = float(objective.terms(photos, photos)["style"])
-    reference = loss[FLAGS.reference]
-    print(f"| style | style loss of photos (unweighted) | × {FLAGS.reference} | "
-          f"weight for {FLAGS.reference}'s pull |\n|---|---|---|---|")
+    reference = loss[reference_name]
+    print(f"| style | style loss of photos (unweighted) | × {reference_name} | "
+          f"weight for {reference_name}'s pull |\n|---|---|---|---|")
     for name, value in loss.items():
         print(f"| {name} | {value:.3f} | {value / reference:.2f} | "
               f"{FLAGS.reference_weight * reference / value:.2f} |")
