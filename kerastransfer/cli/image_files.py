@@ -18,20 +18,31 @@ def check_image_size(image, min_side, max_pixels, hint=""):
                          f"limit of {max_pixels}{hint}")
 
 
-def transform_file(transform, input_path, output_path, overwrite):
-    import tensorflow as tf
+def output_refusal(input_path, output_path, overwrite):
+    """Why `output_path` must not be written from `input_path` (one line), or None: it is
+    the input, its extension is not writable, or it exists and `overwrite` is off."""
     from kerastransfer import image_io
     if os.path.exists(output_path) and os.path.samefile(input_path, output_path):
-        raise image_io.ImageError(f"{output_path}: output would overwrite the input")
-    image_io.image_format(output_path)
-    if os.path.exists(output_path) and not overwrite:
-        raise image_io.ImageError(f"{output_path}: already exists (use --overwrite to replace it)")
-    image = image_io.read_image(input_path)
+        return f"{output_path}: output would overwrite the input"
     try:
-        result = transform(image)
-    except (ValueError, MemoryError, tf.errors.ResourceExhaustedError) as e:
-        raise image_io.ImageError(f"{input_path}: {getattr(e, 'message', None) or e}")
-    image_io.write_image(output_path, result, overwrite=overwrite)
+        image_io.image_format(output_path)
+    except image_io.ImageError as e:
+        return str(e)
+    if os.path.exists(output_path) and not overwrite:
+        return f"{output_path}: already exists (use --overwrite to replace it)"
+    return None
+
+
+def transform_file(transform, input_path, output_path, overwrite):
+    """One file, through the same steps as a folder's files; ImageError if it fails."""
+    from kerastransfer import folder_pipeline, image_io
+    refusal = output_refusal(input_path, output_path, overwrite)
+    if refusal:
+        raise image_io.ImageError(refusal)
+    report = folder_pipeline.run_jobs(transform, [folder_pipeline.Job(input_path, output_path)],
+                                      overwrite, parallel=False)
+    if report.errors:
+        raise image_io.ImageError(report.errors[0][1])
 
 
 def output_name(input_path):
@@ -57,10 +68,8 @@ def plan_round(queue, output_dir, overwrite, written):
             refused.append((index, f"{path}: output {name} is already written from {written[name]}"))
         elif name in claimed:
             later.append((index, path))
-        elif os.path.exists(output_path) and os.path.samefile(path, output_path):
-            refused.append((index, f"{output_path}: output would overwrite the input"))
-        elif os.path.exists(output_path) and not overwrite:
-            refused.append((index, f"{output_path}: already exists (use --overwrite to replace it)"))
+        elif refusal := output_refusal(path, output_path, overwrite):
+            refused.append((index, refusal))
         else:
             claimed.add(name)
             jobs.append((index, folder_pipeline.Job(path, output_path)))
