@@ -7,6 +7,10 @@ plus `assets/kerastransfer.json`, the model's record. The model is exported in f
 whatever precision it was trained in. A third signature, `serving_bfloat16` (same inputs
 and outputs as serving_default), computes in bfloat16 with the same float32 variables:
 on CPUs with AVX512-BF16 or AMX it is the fast path, elsewhere it is slower than float32.
+
+Style networks run through `inference_graph.forward`, the same function in faster
+operations. `serving_portable` (same inputs and outputs as serving_default) is the plain
+Keras pass, every op of which the TF.js converter knows; the browser models come from it.
 """
 import contextlib
 import os
@@ -16,9 +20,10 @@ import tempfile
 import keras
 import tensorflow as tf
 
-from kerastransfer import image_io
+from kerastransfer import image_io, inference_graph
 
 RECORD_FILE = "kerastransfer.json"
+PORTABLE_SIGNATURE = "serving_portable"  # plain Keras ops, for the TF.js converter
 MAX_REQUEST_PIXELS = 16_777_216  # 4096×4096: serving_bytes refuses larger images
 
 
@@ -75,13 +80,17 @@ def computing_in(model, policy):
 
 
 def build_archive(model):
-    """An ExportArchive of `model` (float images in [0, 255] in and out) with both
+    """An ExportArchive of `model` (float images in [0, 255] in and out) with the
     serving signatures."""
     archive = keras.export.ExportArchive()
     archive.track(model)
 
     def run(images):
-        return _to_uint8(model(tf.cast(images, tf.float32), training=False))
+        return _to_uint8(inference_graph.forward(model, tf.cast(images, tf.float32)))
+
+    @tf.function(input_signature=[tf.TensorSpec([None, None, None, 3], tf.uint8, name="images")])
+    def serving_portable(images):
+        return {"images": _to_uint8(model(tf.cast(images, tf.float32), training=False))}
 
     @tf.function(input_signature=[tf.TensorSpec([None, None, None, 3], tf.uint8, name="images")])
     def serving_default(images):
@@ -100,6 +109,7 @@ def build_archive(model):
 
     archive.add_endpoint("serving_default", serving_default)
     archive.add_endpoint("serving_bytes", serving_bytes)
+    archive.add_endpoint(PORTABLE_SIGNATURE, serving_portable)
     with computing_in(model, "mixed_bfloat16"):
         archive.add_endpoint("serving_bfloat16", serving_bfloat16)  # traced here, in bfloat16
     return archive

@@ -1,8 +1,10 @@
 """Shipped style models as TensorFlow.js graph models, for the page in web/.
 
-The browser runs the same artefact as every other consumer: the SavedModel's
-`serving_default` signature (uint8 images in, uint8 images out, any size), converted by
-the pinned `tensorflowjs` converter. tfjs has no uint8 tensors, so the page feeds the
+The browser runs the same artefact as every other consumer: the SavedModel, converted
+by the pinned `tensorflowjs` converter. It converts `serving_portable` (the same uint8
+images in, uint8 images out, any size, as `serving_default`, but in the plain Keras ops:
+the faster serving graph uses a fused normalisation the converter cannot take), or
+`serving_default` in a SavedModel exported before that signature existed. tfjs has no uint8 tensors, so the page feeds the
 int32 tensor `tf.browser.fromPixels` gives and gets int32 in [0, 255] back, already
 rounded and clipped by the graph — exactly what the Python CLI gets.
 
@@ -75,11 +77,15 @@ def style_models():
 
 
 def convert(saved_model_dir, output_dir, float16=True):
-    """Converts `serving_default` to a graph model in `output_dir` (model.json + weight
-    shards); float16 halves the download, at the cost `conversion_error` measures. Nearest
-    upsampling is then rewritten for speed (`rewrite_nearest_upsampling`)."""
+    """Converts the portable signature to a graph model in `output_dir` (model.json +
+    weight shards); float16 halves the download, at the cost `conversion_error` measures.
+    Nearest upsampling is then rewritten for speed (`rewrite_nearest_upsampling`)."""
+    from kerastransfer.export import PORTABLE_SIGNATURE
+    from kerastransfer.serving.servable import read_signature_defs
+    signatures = read_signature_defs(saved_model_dir)
     load_converter().convert_tf_saved_model(
-        saved_model_dir, output_dir, signature_def="serving_default",
+        saved_model_dir, output_dir,
+        signature_def=PORTABLE_SIGNATURE if PORTABLE_SIGNATURE in signatures else "serving_default",
         quantization_dtype_map={"float16": True} if float16 else None,
         use_structured_outputs_names=True)
     rewrite_nearest_upsampling(output_dir)

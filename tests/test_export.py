@@ -33,8 +33,8 @@ def test_saved_model_runs_without_the_package_and_matches_keras(tmp_path, tiny_s
                              str(tmp_path / "x.npy"), str(tmp_path / "y.npy")],
                             capture_output=True, text=True, cwd=tmp_path, env=env)
     assert result.returncode == 0, result.stderr[-2000:]
-    assert json.loads(result.stdout.strip().splitlines()[-1]) == ["serving_bfloat16", "serving_bytes",
-                                                                  "serving_default"]
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == [
+        "serving_bfloat16", "serving_bytes", "serving_default", "serving_portable"]
     exported = np.load(tmp_path / "y.npy")
     assert exported.dtype == np.uint8 and exported.shape == (1, 333, 517, 3)
     expected = np.clip(np.round(np.asarray(tiny_transformer(x.astype(np.float32)))), 0, 255)

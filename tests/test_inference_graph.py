@@ -1,0 +1,83 @@
+"""The faster inference pass computes the same function as the Keras network."""
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from conftest import random_image
+from kerastransfer import export, inference_graph
+from kerastransfer.transformer_net import TransformerNet
+
+
+def _trained_looking(network, seed=0):
+    """Random instance-norm scales and offsets too, so none of them is a no-op 1 or 0."""
+    network(np.zeros((1, 32, 32, 3), np.float32))
+    rng = np.random.default_rng(seed)
+    for variable in network.variables:
+        if variable.name in ("gamma", "beta"):
+            low, high = (0.5, 1.5) if variable.name == "gamma" else (-0.5, 0.5)
+            variable.assign(rng.uniform(low, high, variable.shape).astype(np.float32))
+    return network
+
+
+@pytest.fixture(scope="module")
+def network():
+    keras.utils.set_random_seed(7)
+    return _trained_looking(TransformerNet(width=0.25))
+
+
+@pytest.mark.parametrize("shape", [(1, 32, 32), (1, 37, 53), (2, 64, 41), (1, 95, 128)])
+def test_forward_matches_the_keras_pass(network, shape):
+    images = np.stack([random_image(*shape[1:], seed=i) for i in range(shape[0])])
+    images = images.astype(np.float32)
+    expected = network(images, training=False).numpy()
+    actual = inference_graph.forward(network, images).numpy()
+    assert actual.shape == expected.shape
+    assert np.abs(actual - expected).max() < 0.05  # levels of 255: rounding only
+    assert expected.std() > 5  # a real, varied output, not a constant both agree on
+
+
+def test_each_image_of_a_batch_is_normalised_on_its_own(network):
+    dark, bright = random_image(40, 40, seed=1) // 4, random_image(40, 40, seed=2)
+    together = inference_graph.forward(network, np.stack([dark, bright]).astype(np.float32))
+    alone = inference_graph.forward(network, dark[None].astype(np.float32))
+    assert np.abs(together.numpy()[0] - alone.numpy()[0]).max() < 0.05
+
+
+def test_bfloat16_forward_loses_no_more_than_the_bfloat16_keras_pass(network):
+    images = random_image(48, 64, seed=3)[None].astype(np.float32)
+    with export.computing_in(network, "mixed_bfloat16"):
+        keras_half = network(images, training=False).numpy()
+        fast_half = inference_graph.forward(network, images).numpy()
+    full = network(images, training=False).numpy()
+    keras_error, fast_error = (np.abs(half - full).mean() for half in (keras_half, fast_half))
+    assert 0 < fast_error <= 1.5 * keras_error  # > 0: it really computed in bfloat16
+
+
+@pytest.mark.parametrize("config", [dict(padding="paper"), dict(normalization="batch"),
+                                    dict(upsampling="transpose")])
+def test_other_layouts_run_the_keras_pass_itself(config):
+    keras.utils.set_random_seed(3)
+    network = TransformerNet(width=0.125, **config)
+    images = random_image(64, 48, seed=4)[None].astype(np.float32)
+    assert not inference_graph.supports(network)
+    np.testing.assert_array_equal(inference_graph.forward(network, images).numpy(),
+                                  network(images, training=False).numpy())
+
+
+def _op_types(signature):
+    graph = signature.graph
+    types = {op.type for op in graph.get_operations()}
+    for function in graph.as_graph_def().library.function:
+        types |= {node.op for node in function.node_def}
+    return types
+
+
+def test_saved_model_serves_the_fast_pass_and_keeps_a_portable_one(tiny_saved_model):
+    model = tf.saved_model.load(str(tiny_saved_model))
+    fast, portable = model.signatures["serving_default"], model.signatures["serving_portable"]
+    assert "FusedBatchNormV3" in _op_types(fast)
+    assert "FusedBatchNormV3" not in _op_types(portable)  # the TF.js converter's limit
+    x = tf.constant(random_image(45, 70, seed=6)[None])
+    difference = fast(images=x)["images"].numpy().astype(int) - portable(images=x)["images"].numpy()
+    assert np.abs(difference).max() <= 1

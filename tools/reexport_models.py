@@ -1,0 +1,63 @@
+"""Writes every shipped SavedModel again with the current export code, from its own
+variables and record, after a change to the serving signatures (export.py,
+inference_graph.py). The weights are not touched: each model is checked to give the
+same output from its new `serving_portable` as from its old `serving_default`, and the
+new `serving_default` is compared with the old one, before it replaces the old copy.
+
+    python tools/reexport_models.py [--models=udnie,...]   (default: every shipped model)
+"""
+import os
+import shutil
+
+import numpy as np
+from absl import app, flags, logging
+
+flags.DEFINE_list("models", None, "Model names (default: every shipped model).")
+flags.DEFINE_integer("check_size", 256, "Side of the random check image, pixels.")
+FLAGS = flags.FLAGS
+
+
+def reexport(name, check):
+    import tensorflow as tf
+    from kerastransfer import export, model_zoo
+    path = model_zoo.resolve(name)
+    record = model_zoo.read_record(path)
+    old = tf.saved_model.load(path)
+    network = export.rebuild_network(old, record)
+    scale = record.get("scale", 1) if record.get("task") == "super_resolution" else 1
+    image = check[:, : FLAGS.check_size // scale, : FLAGS.check_size // scale]
+    before = old.signatures["serving_default"](images=tf.constant(image))["images"].numpy()
+    staging = os.path.join(os.path.dirname(path), f".reexport-{os.path.basename(path)}")
+    export.export_saved_model(network, staging, record, overwrite=True)
+    try:
+        new = tf.saved_model.load(staging)
+        portable = new.signatures[export.PORTABLE_SIGNATURE](images=tf.constant(image))["images"]
+        fast = new.signatures["serving_default"](images=tf.constant(image))["images"]
+        if not np.array_equal(portable.numpy(), before):
+            raise SystemExit(f"error: {name}: the re-exported portable signature differs "
+                             f"from the old model; nothing replaced")
+        difference = np.abs(fast.numpy().astype(int) - before.astype(int))
+        retired = path + ".old"
+        os.replace(path, retired)
+        os.replace(staging, path)
+        shutil.rmtree(retired)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return difference
+
+
+def main(argv):
+    del argv
+    logging.set_verbosity(logging.WARNING)
+    from kerastransfer import model_zoo
+    rng = np.random.default_rng(0)
+    check = rng.integers(0, 256, (1, FLAGS.check_size, FLAGS.check_size, 3), dtype=np.uint8)
+    print("| model | new serving_default vs old: max / mean levels |")
+    print("|---|---|")
+    for name in FLAGS.models or model_zoo.available_models():
+        difference = reexport(name, check)
+        print(f"| {name} | {difference.max()} / {difference.mean():.4f} |", flush=True)
+
+
+if __name__ == "__main__":
+    app.run(main)
