@@ -143,13 +143,18 @@ def image_format(path):
     return WRITABLE_EXTENSIONS[ext]
 
 
+def save_image(file, array, fmt, quality=95):
+    """Encodes uint8 RGB [H, W, 3] into an open binary file in PIL format `fmt`."""
+    image = Image.fromarray(np.asarray(array, dtype=np.uint8), "RGB")
+    options = {"quality": quality} if fmt in ("JPEG", "WEBP") else {}
+    image.save(file, format=fmt, **options)
+
+
 def write_image(path, array, overwrite=False, quality=95):
     """Writes uint8 RGB [H, W, 3] to `path` (format from the extension), atomically."""
     fmt = image_format(path)
-    image = Image.fromarray(np.asarray(array, dtype=np.uint8), "RGB")
-    options = {"quality": quality} if fmt in ("JPEG", "WEBP") else {}
     try:
-        _atomic_write(path, lambda f: image.save(f, format=fmt, **options), overwrite)
+        _atomic_write(path, lambda f: save_image(f, array, fmt, quality), overwrite)
     except OSError as e:
         raise ImageError(f"{path}: cannot write ({e.strerror or e})") from None
 

@@ -1,0 +1,94 @@
+"""kerastransfer-beam-stylize: stylise every image matching a pattern on Apache Beam.
+
+  kerastransfer-beam-stylize --model=udnie --input_pattern='photos/**/*.jpg' --output_dir=styled/
+  kerastransfer-beam-stylize --model=gs://bucket/models/udnie/1 \\
+      --input_pattern='gs://bucket/photos/*.jpg' --output_dir=gs://bucket/styled \\
+      --runner=DataflowRunner --project=P --region=R --temp_location=gs://bucket/tmp \\
+      --requirements_file=requirements-beam.txt
+
+Flags this command does not know (--runner and the rest) go to Beam's PipelineOptions.
+Needs `pip install -e ".[beam]"`.
+"""
+from kerastransfer.cli import common  # noqa: F401  (sets TF log level first)
+
+import sys
+
+from absl import app, flags
+
+from kerastransfer.cli.common import check, main_wrapper
+
+flags.DEFINE_string("model", None, "Shipped model name (e.g. udnie) or SavedModel path; a "
+                    "remote runner's workers must be able to read it (e.g. gs://).")
+flags.DEFINE_string("input_pattern", None, "Files to stylise: a glob, local or gs://, "
+                    "** for subfolders.")
+flags.DEFINE_string("output_dir", None, "Where results go, each at its input's path below "
+                    "the pattern's folder (GIF → .png).")
+flags.DEFINE_enum("precision", "float32", ["float32", "bfloat16"], "Network arithmetic "
+                  "(bfloat16: the serving_bfloat16 signature, fast on AVX512-BF16/AMX).")
+flags.DEFINE_integer("max_pixels", 4096 * 4096, "Refuse images with more pixels, >= 1024.")
+flags.DEFINE_bool("overwrite", False, "Replace output files that already exist.")
+FLAGS = flags.FLAGS
+
+
+def parse_known_flags(argv):
+    """absl's flags, the rest kept for Beam; a bad flag value is one line, exit 2."""
+    try:
+        return [argv[0], *FLAGS(argv, known_only=True)[1:]]
+    except flags.Error as e:
+        print(f"error: {e}", file=sys.stderr)
+        sys.exit(2)
+
+
+def import_beam(pipeline_args):
+    """(apache_beam, kerastransfer.beam_stylize, PipelineOptions of `pipeline_args`).
+    Importing Beam's file IO warns about Google Cloud clients even where none is needed:
+    hidden here. An option Beam does not know is an error, not a warning it discards."""
+    import logging
+    root = logging.getLogger()  # that warning is logged on the root logger
+    level = root.level
+    root.setLevel(logging.ERROR)
+    try:
+        import apache_beam as beam
+        from apache_beam.options.pipeline_options import PipelineOptions
+        from kerastransfer import beam_stylize
+    except ImportError:
+        check(False, 'Apache Beam is not installed: pip install -e ".[beam]"')
+    finally:
+        root.setLevel(level)
+    known = PipelineOptions([]).get_all_options(drop_default=False)
+    for arg in pipeline_args:
+        name = arg.lstrip("-").split("=", 1)[0].replace("-", "_")
+        check(arg.startswith("--") and name in known, f"unknown flag or argument: {arg}")
+    return beam, beam_stylize, PipelineOptions(pipeline_args)
+
+
+@main_wrapper
+def main(argv):
+    check(FLAGS.model, "--model is required (a shipped name such as udnie, or a path)")
+    check(FLAGS.input_pattern, "--input_pattern is required")
+    check(FLAGS.output_dir, "--output_dir is required")
+    check(FLAGS.max_pixels >= 1024, "--max_pixels must be >= 1024")
+    from kerastransfer import model_zoo
+    try:
+        path = FLAGS.model if "://" in FLAGS.model else model_zoo.resolve(FLAGS.model)
+    except ValueError as e:
+        check(False, str(e))
+    beam, beam_stylize, options = import_beam(argv[1:])
+    pipeline = beam.Pipeline(options=options)
+    beam_stylize.stylize_files(pipeline, FLAGS.input_pattern, FLAGS.output_dir, path,
+                               FLAGS.precision, FLAGS.overwrite, FLAGS.max_pixels)
+    result = pipeline.run()
+    result.wait_until_finish()
+    counts = beam_stylize.counters(result)
+    print(f"stylised {counts['written']} images into {FLAGS.output_dir}; "
+          f"{counts['refused']} refused")
+    if counts["refused"]:
+        sys.exit(1)
+
+
+def run():
+    app.run(main, flags_parser=parse_known_flags)
+
+
+if __name__ == "__main__":
+    run()
