@@ -6,17 +6,23 @@ import tensorflow as tf
 
 from conftest import random_image
 from kerastransfer import export, inference_graph
+from kerastransfer.sr_net import SuperResolutionNet
 from kerastransfer.transformer_net import TransformerNet
 
 
 def _trained_looking(network, seed=0):
-    """Random instance-norm scales and offsets too, so none of them is a no-op 1 or 0."""
+    """Random norm scales, offsets and moving statistics, and non-zero biases and SR
+    correction, so none of them is a no-op 1 or 0 that a wrong rewrite would get away with."""
     network(np.zeros((1, 32, 32, 3), np.float32))
     rng = np.random.default_rng(seed)
+    ranges = {"gamma": (0.5, 1.5), "beta": (-0.5, 0.5), "moving_mean": (-0.3, 0.3),
+              "moving_variance": (0.5, 2.0), "bias": (-0.2, 0.2)}
     for variable in network.variables:
-        if variable.name in ("gamma", "beta"):
-            low, high = (0.5, 1.5) if variable.name == "gamma" else (-0.5, 0.5)
-            variable.assign(rng.uniform(low, high, variable.shape).astype(np.float32))
+        name = variable.name
+        if name == "kernel" and "correction" in variable.path:
+            name, ranges["kernel"] = "kernel", (-0.02, 0.02)  # it starts at zero
+        if name in ranges:
+            variable.assign(rng.uniform(*ranges[name], variable.shape).astype(np.float32))
     return network
 
 
@@ -63,6 +69,20 @@ def test_other_layouts_run_the_keras_pass_itself(config):
     assert not inference_graph.supports(network)
     np.testing.assert_array_equal(inference_graph.forward(network, images).numpy(),
                                   network(images, training=False).numpy())
+
+
+@pytest.mark.parametrize("config", [dict(scale=4), dict(scale=2, residual=False),
+                                    dict(scale=2, normalization=None, residual=True)])
+def test_super_resolution_forward_matches_the_keras_pass(config):
+    keras.utils.set_random_seed(5)
+    network = _trained_looking(SuperResolutionNet(filters=8, **config), seed=1)
+    assert inference_graph.supports(network)
+    images = np.stack([random_image(17, 23, seed=i) for i in range(2)]).astype(np.float32)
+    expected = network(images, training=False).numpy()
+    actual = inference_graph.forward(network, images).numpy()
+    assert actual.shape == expected.shape == (2, 17 * config["scale"], 23 * config["scale"], 3)
+    assert np.abs(actual - expected).max() < 0.05
+    assert expected.std() > 1  # a varied output, not one value both agree on
 
 
 def _op_types(signature):
