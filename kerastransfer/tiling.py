@@ -25,6 +25,7 @@ import math
 import numpy as np
 import tensorflow as tf
 
+from kerastransfer import inference_graph
 from kerastransfer.norm_statistics import StatisticsComplete, StatisticsScope
 
 TILE_SIZE = 512                 # core of a tile, in output pixels
@@ -106,6 +107,8 @@ def _layer_moments(network, layer, tile, known, core):
 
 
 def _run_tile(network, tile, moments):
+    if not moments and inference_graph.supports(network):
+        return inference_graph.forward(network, tile)  # no statistics to share (SR): fast pass
     with StatisticsScope(moments):
         return network(tile, training=False)
 

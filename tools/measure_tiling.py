@@ -27,6 +27,7 @@ from absl import app, flags
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHARED = os.path.join(os.path.dirname(REPO), "shared", "data")
 
+flags.DEFINE_list("kinds", ["style", "super_resolution"], "Which to measure.")
 flags.DEFINE_string("style_model", "udnie", "Style model name or SavedModel path.")
 flags.DEFINE_string("sr_model", "sr_x4", "SR model name or path; a random ×4 network if "
                     "it does not exist; empty to skip SR.")
@@ -159,8 +160,9 @@ def main(argv):
     from kerastransfer import model_zoo
     results = []
     with tempfile.TemporaryDirectory() as work:
-        results.append(measure("style", FLAGS.style_model, 1, work))
-        if FLAGS.sr_model:
+        if "style" in FLAGS.kinds:
+            results.append(measure("style", FLAGS.style_model, 1, work))
+        if FLAGS.sr_model and "super_resolution" in FLAGS.kinds:
             try:
                 sr_path = model_zoo.resolve(FLAGS.sr_model)
             except ValueError:
