@@ -98,7 +98,11 @@ class DecodeImage(beam.DoFn):
                 raise image_io.ImageError(f"{target}: already exists (use --overwrite to "
                                           f"replace it)")
             image_io.image_format(target)
-            image = image_io.decode_image(readable_file.read(), path, self._max_pixels)
+            try:
+                data = readable_file.read()
+            except OSError as e:  # BeamIOError is one too
+                raise image_io.ImageError(f"{path}: cannot read ({e})") from None
+            image = image_io.decode_image(data, path, self._max_pixels)
             if min(image.shape[:2]) < MIN_SIDE:
                 raise image_io.ImageError(f"{path}: {image.shape[1]}x{image.shape[0]} is "
                                           f"smaller than {MIN_SIDE} pixels a side")
@@ -112,22 +116,36 @@ class DecodeImage(beam.DoFn):
 
 class WriteImage(beam.DoFn):
     """Encodes the result in the output's format and writes it under a temporary name
-    beside the output, then renames it into place."""
+    beside the output, then renames it into place. Without `overwrite` an output that
+    exists by now (say, c.png from c.gif and c.png in one run) is refused, not replaced."""
 
-    def __init__(self):
+    def __init__(self, overwrite):
+        self._overwrite = overwrite
         self._written = Metrics.counter(METRICS_NAMESPACE, "written")
+        self._refused = Metrics.counter(METRICS_NAMESPACE, "refused")
 
     def process(self, keyed_result):
-        (_, target), result = keyed_result
+        (source, target), result = keyed_result
         folder, name = posixpath.split(target)
-        if not FileSystems.exists(folder):
+        try:
             FileSystems.mkdirs(folder)
+        except OSError:  # already there (another worker, or an earlier run)
+            pass
         partial = FileSystems.join(folder, f".partial-{uuid.uuid4().hex}-{name}")
-        with FileSystems.create(partial) as f:
-            image_io.save_image(f, result.inference, image_io.image_format(target))
-        if FileSystems.exists(target):
-            FileSystems.delete([target])
-        FileSystems.rename([partial], [target])
+        try:
+            with FileSystems.create(partial) as f:
+                image_io.save_image(f, result.inference, image_io.image_format(target))
+            if FileSystems.exists(target):
+                if not self._overwrite:
+                    self._refused.inc()
+                    logging.warning("refused: %s: already exists (written for another input "
+                                    "than %s; use --overwrite to replace it)", target, source)
+                    return
+                FileSystems.delete([target])
+            FileSystems.rename([partial], [target])
+        finally:
+            if FileSystems.exists(partial):
+                FileSystems.delete([partial])
         self._written.inc()
         yield target
 
@@ -136,9 +154,7 @@ def stylize_files(pipeline, pattern, output_dir, saved_model_dir, precision="flo
                   overwrite=False, max_pixels=image_io.MAX_PIXELS):
     """Adds the stylisation of every file matching `pattern` to `pipeline`. Returns the
     PCollections (written output paths, refusal messages)."""
-    if not pattern.count("://"):
-        pattern = os.path.abspath(pattern)
-        output_dir = os.path.abspath(output_dir)
+    pattern, output_dir = (p if "://" in p else os.path.abspath(p) for p in (pattern, output_dir))
     handler = KeyedModelHandler(SavedModelHandler(saved_model_dir, SIGNATURES[precision]))
     decoded = (pipeline
                | "Match" >> fileio.MatchFiles(pattern)
@@ -148,7 +164,7 @@ def stylize_files(pipeline, pattern, output_dir, saved_model_dir, precision="flo
                                         ).with_outputs(REFUSED, main="images"))
     written = (decoded.images
                | "Stylise" >> RunInference(handler)
-               | "Write" >> beam.ParDo(WriteImage()))
+               | "Write" >> beam.ParDo(WriteImage(overwrite)))
     return written, decoded[REFUSED]
 
 

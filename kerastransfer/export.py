@@ -1,6 +1,6 @@
 """Exports a trained network as a TF Serving SavedModel (INTERFACES.md).
 
-Two signatures, both any size and any batch:
+Two signatures for clients, both any size and any batch:
   serving_default: images uint8 [B, H, W, 3] → images uint8 [B, H', W', 3]
   serving_bytes:   image_bytes string [B] (JPEG/PNG) → image_bytes string [B] (PNG)
 plus `assets/kerastransfer.json`, the model's record. The model is exported in float32
@@ -8,8 +8,8 @@ whatever precision it was trained in. A third signature, `serving_bfloat16` (sam
 and outputs as serving_default), computes in bfloat16 with the same float32 variables:
 on CPUs with AVX512-BF16 or AMX it is the fast path, elsewhere it is slower than float32.
 
-Style networks run through `inference_graph.forward`, the same function in faster
-operations. `serving_portable` (same inputs and outputs as serving_default) is the plain
+Style and super-resolution networks run through `inference_graph.forward`, the same
+function in faster operations. `serving_portable` (same inputs and outputs as serving_default) is the plain
 Keras pass, every op of which the TF.js converter knows; the browser models come from it.
 """
 import contextlib

@@ -83,6 +83,39 @@ def test_cli_overwrite_replaces_and_bfloat16_uses_its_signature(tmp_path, photos
     np.testing.assert_array_equal(np.asarray(Image.open(out / "a.png")), expected.numpy())
 
 
+def test_two_inputs_for_one_output_name_write_one_and_refuse_the_other(
+        tmp_path, tiny_saved_model):
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    Image.fromarray(random_image(40, 40, seed=1)).save(folder / "c.gif")
+    Image.fromarray(random_image(40, 40, seed=2)).save(folder / "c.png")
+    out = tmp_path / "styled"
+    result = run_cli("kerastransfer.cli.beam_stylize", f"--model={tiny_saved_model}",
+                     f"--input_pattern={folder}/*", f"--output_dir={out}")
+    assert result.returncode == 1
+    assert "stylised 1 images" in result.stdout and "1 refused" in result.stdout
+    assert "c.png: already exists" in result.stderr
+    assert [p.name for p in out.iterdir()] == ["c.png"]  # no .partial-* left either
+
+
+def test_cli_run_failures_are_one_line(tmp_path, photos, tiny_saved_model, tiny_sr_model):
+    folder, _ = photos
+    (tmp_path / "a_file").write_text("x")
+    cases = [([f"--input_pattern={folder}/missing.png", f"--output_dir={tmp_path}/o"],
+              "no files match"),
+             ([f"--input_pattern={folder}/*.webp", f"--output_dir={tmp_path}/o"],
+              "no files match"),
+             ([f"--input_pattern={folder}/*", f"--output_dir={tmp_path}/a_file"],
+              "is a file, not a folder")]
+    for args, message in cases:
+        result = run_cli("kerastransfer.cli.beam_stylize", f"--model={tiny_saved_model}", *args)
+        lines = result.stderr.strip().splitlines()
+        assert result.returncode == 2 and len(lines) == 1 and message in lines[0], result.stderr
+    result = run_cli("kerastransfer.cli.beam_stylize", f"--model={tiny_sr_model}",
+                     f"--input_pattern={folder}/*", f"--output_dir={tmp_path}/o")
+    assert result.returncode == 2 and "not a style model" in result.stderr
+
+
 @pytest.mark.parametrize("args, message", [
     ((), "--model is required"),
     (("--model=nonexistent", "--input_pattern=x", "--output_dir=y"), "nonexistent: not a"),

@@ -1,8 +1,9 @@
 """Writes every shipped SavedModel again with the current export code, from its own
 variables and record, after a change to the serving signatures (export.py,
 inference_graph.py). The weights are not touched: each model is checked to give the
-same output from its new `serving_portable` as from its old `serving_default`, and the
-new `serving_default` is compared with the old one, before it replaces the old copy.
+same output from its new `serving_portable` as from its old plain pass (`serving_portable`,
+or `serving_default` where it has none), and the new `serving_default` is compared with
+the old one, before it replaces the old copy.
 
     python tools/reexport_models.py [--models=udnie,...]   (default: every shipped model)
 """
@@ -26,7 +27,12 @@ def reexport(name, check):
     network = export.rebuild_network(old, record)
     scale = record.get("scale", 1) if record.get("task") == "super_resolution" else 1
     image = check[:, : FLAGS.check_size // scale, : FLAGS.check_size // scale]
-    before = old.signatures["serving_default"](images=tf.constant(image))["images"].numpy()
+    # The old model's plain Keras pass: its portable signature, or (exported before that
+    # signature existed) its default one.
+    plain = export.PORTABLE_SIGNATURE if export.PORTABLE_SIGNATURE in old.signatures \
+        else "serving_default"
+    before = old.signatures[plain](images=tf.constant(image))["images"].numpy()
+    before_fast = old.signatures["serving_default"](images=tf.constant(image))["images"].numpy()
     staging = os.path.join(os.path.dirname(path), f".reexport-{os.path.basename(path)}")
     export.export_saved_model(network, staging, record, overwrite=True)
     try:
@@ -36,7 +42,7 @@ def reexport(name, check):
         if not np.array_equal(portable.numpy(), before):
             raise SystemExit(f"error: {name}: the re-exported portable signature differs "
                              f"from the old model; nothing replaced")
-        difference = np.abs(fast.numpy().astype(int) - before.astype(int))
+        difference = np.abs(fast.numpy().astype(int) - before_fast.astype(int))
         retired = path + ".old"
         os.replace(path, retired)
         os.replace(staging, path)

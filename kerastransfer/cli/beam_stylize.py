@@ -11,6 +11,7 @@ Needs `pip install -e ".[beam]"`.
 """
 from kerastransfer.cli import common  # noqa: F401  (sets TF log level first)
 
+import os
 import sys
 
 from absl import app, flags
@@ -73,12 +74,29 @@ def main(argv):
         path = FLAGS.model if "://" in FLAGS.model else model_zoo.resolve(FLAGS.model)
     except ValueError as e:
         check(False, str(e))
+    if "://" not in path:
+        task = model_zoo.read_record(path).get("task")
+        check(task == "style", f"{FLAGS.model}: a {task} model, not a style model")
     beam, beam_stylize, options = import_beam(argv[1:])
+    from apache_beam.io.filesystems import FileSystems
+    try:
+        matched = FileSystems.match([FLAGS.input_pattern])[0].metadata_list
+    except Exception as e:  # noqa: BLE001 -- Beam wraps every file system's errors
+        check(False, f"{FLAGS.input_pattern}: cannot list ({e})")
+    check(matched, f"{FLAGS.input_pattern}: no files match")
+    check("://" in FLAGS.output_dir or not os.path.isfile(FLAGS.output_dir),
+          f"{FLAGS.output_dir}: is a file, not a folder")
     pipeline = beam.Pipeline(options=options)
     beam_stylize.stylize_files(pipeline, FLAGS.input_pattern, FLAGS.output_dir, path,
                                FLAGS.precision, FLAGS.overwrite, FLAGS.max_pixels)
-    result = pipeline.run()
-    result.wait_until_finish()
+    try:
+        result = pipeline.run()
+        result.wait_until_finish()
+    except Exception as e:  # noqa: BLE001 -- a runner failure: one line, not its traceback
+        message = str(e).strip().splitlines()
+        print(f"error: pipeline failed: {message[-1] if message else type(e).__name__}",
+              file=sys.stderr)
+        sys.exit(1)
     counts = beam_stylize.counters(result)
     print(f"stylised {counts['written']} images into {FLAGS.output_dir}; "
           f"{counts['refused']} refused")
