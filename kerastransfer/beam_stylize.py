@@ -72,11 +72,10 @@ def pattern_folder(pattern):
 def output_path(input_path, folder, output_dir):
     """Where `input_path`'s result goes: its path below `folder`, under `output_dir`,
     GIF and other read-only formats as .png."""
-    from kerastransfer.cli.image_files import output_name
     relative = input_path[len(folder):] if input_path.startswith(folder) else \
         posixpath.basename(input_path)
     parts = [p for p in relative.split("/") if p]
-    return FileSystems.join(output_dir, *parts[:-1], output_name(parts[-1]))
+    return FileSystems.join(output_dir, *parts[:-1], image_io.output_name(parts[-1]))
 
 
 class DecodeImage(beam.DoFn):

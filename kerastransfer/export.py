@@ -9,8 +9,9 @@ and outputs as serving_default), computes in bfloat16 with the same float32 vari
 on CPUs with AVX512-BF16 or AMX it is the fast path, elsewhere it is slower than float32.
 
 Style and super-resolution networks run through `inference_graph.forward`, the same
-function in faster operations. `serving_portable` (same inputs and outputs as serving_default) is the plain
-Keras pass, every op of which the TF.js converter knows; the browser models come from it.
+function in faster operations. `serving_portable` (same inputs and outputs as
+serving_default) is the plain Keras pass, every op of which the TF.js converter knows;
+the browser models come from it.
 """
 import contextlib
 import os

@@ -143,6 +143,13 @@ def image_format(path):
     return WRITABLE_EXTENSIONS[ext]
 
 
+def output_name(input_path):
+    """The input's file name, with .png for formats that are read but not written (GIF)."""
+    name = os.path.basename(input_path)
+    stem, ext = os.path.splitext(name)
+    return name if ext.lower() in WRITABLE_EXTENSIONS else stem + ".png"
+
+
 def save_image(file, array, fmt, quality=95):
     """Encodes uint8 RGB [H, W, 3] into an open binary file in PIL format `fmt`."""
     image = Image.fromarray(np.asarray(array, dtype=np.uint8), "RGB")

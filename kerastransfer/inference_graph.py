@@ -96,10 +96,6 @@ def _super_resolution_one(net, images, dtype):
     return 127.5 * (tf.tanh(x) + 1.0)
 
 
-def _kernel(layer, dtype):
-    return tf.cast(layer.conv.kernel, dtype)
-
-
 def _normalize(layer, x, activation):
     """The layer's conv bias, normalisation and optional ReLU after a bias-free conv:
     instance norm of a batch of one (the bias cancels), batch norm from its moving
@@ -128,10 +124,10 @@ def _normalize(layer, x, activation):
 
 
 def _conv_norm(layer, x):
-    """ConvLayer (mirror pad, conv, instance norm, optional ReLU) for one image."""
+    """ConvLayer (mirror pad, conv, normalisation, optional ReLU) for one image."""
     p = layer.kernel_size // 2
     x = tf.pad(x, [[0, 0], [p, p], [p, p], [0, 0]], mode="REFLECT")
-    kernel = _kernel(layer, x.dtype)
+    kernel = tf.cast(layer.conv.kernel, x.dtype)
     y = tf.nn.conv2d(x, kernel, layer.strides, "VALID")
     if isinstance(layer.norm, InstanceNormalization):
         y = tf.nn.bias_add(y, _centring_bias(x, kernel))

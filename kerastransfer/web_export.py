@@ -4,9 +4,10 @@ The browser runs the same artefact as every other consumer: the SavedModel, conv
 by the pinned `tensorflowjs` converter. It converts `serving_portable` (the same uint8
 images in, uint8 images out, any size, as `serving_default`, but in the plain Keras ops:
 the faster serving graph uses a fused normalisation the converter cannot take), or
-`serving_default` in a SavedModel exported before that signature existed. tfjs has no uint8 tensors, so the page feeds the
-int32 tensor `tf.browser.fromPixels` gives and gets int32 in [0, 255] back, already
-rounded and clipped by the graph — exactly what the Python CLI gets.
+`serving_default` in a SavedModel exported before that signature existed. tfjs has no
+uint8 tensors, so the page feeds the int32 tensor `tf.browser.fromPixels` gives and gets
+int32 in [0, 255] back, already rounded and clipped by the graph — what the Python CLI
+gets, within the 1 level the serving graph may differ by.
 
 The converter is an optional dependency that must be installed without its declared
 dependencies (they downgrade TensorFlow; see tools/requirements-tfjs.txt). Reading a

@@ -14,9 +14,9 @@ from kerastransfer.cli import common  # noqa: F401  (sets TF log level first)
 import os
 import sys
 
-from absl import app, flags
+from absl import flags
 
-from kerastransfer.cli.common import check, main_wrapper
+from kerastransfer.cli.common import check, main_wrapper, run_app
 
 flags.DEFINE_string("model", None, "Shipped model name (e.g. udnie) or SavedModel path; a "
                     "remote runner's workers must be able to read it (e.g. gs://).")
@@ -29,15 +29,6 @@ flags.DEFINE_enum("precision", "float32", ["float32", "bfloat16"], "Network arit
 flags.DEFINE_integer("max_pixels", 4096 * 4096, "Refuse images with more pixels, >= 1024.")
 flags.DEFINE_bool("overwrite", False, "Replace output files that already exist.")
 FLAGS = flags.FLAGS
-
-
-def parse_known_flags(argv):
-    """absl's flags, the rest kept for Beam; a bad flag value is one line, exit 2."""
-    try:
-        return [argv[0], *FLAGS(argv, known_only=True)[1:]]
-    except flags.Error as e:
-        print(f"error: {e}", file=sys.stderr)
-        sys.exit(2)
 
 
 def import_beam(pipeline_args):
@@ -105,7 +96,7 @@ def main(argv):
 
 
 def run():
-    app.run(main, flags_parser=parse_known_flags)
+    run_app(main, known_only=True)  # flags this command does not know go to Beam
 
 
 if __name__ == "__main__":

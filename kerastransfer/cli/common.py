@@ -1,4 +1,5 @@
 """What every command-line script shares: quiet TensorFlow start-up and one-line errors."""
+import functools
 import os
 import shutil
 import sys
@@ -67,19 +68,20 @@ def check(condition, message):
         raise UsageError(message)
 
 
-def parse_flags_one_line(argv):
-    """absl's flag parsing, but a bad flag is one line on stderr and exit status 2."""
+def parse_flags_one_line(argv, known_only=False):
+    """absl's flag parsing, but a bad flag is one line on stderr and exit status 2.
+    `known_only` leaves unknown flags in the returned argv (for another parser: Beam's)."""
     from absl import flags
     try:
-        return flags.FLAGS(argv)
+        return flags.FLAGS(argv, known_only=known_only)
     except flags.Error as e:
         print(f"error: {e}", file=sys.stderr)
         sys.exit(2)
 
 
-def run_app(main):
+def run_app(main, known_only=False):
     from absl import app
-    app.run(main, flags_parser=parse_flags_one_line)
+    app.run(main, flags_parser=functools.partial(parse_flags_one_line, known_only=known_only))
 
 
 def check_training_flags(FLAGS):

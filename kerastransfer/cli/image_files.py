@@ -6,6 +6,7 @@ import os
 import sys
 
 from kerastransfer.cli.common import UsageError, check
+from kerastransfer.image_io import output_name
 
 
 def check_image_size(image, min_side, max_pixels, hint=""):
@@ -43,14 +44,6 @@ def transform_file(transform, input_path, output_path, overwrite):
                                       overwrite, parallel=False)
     if report.errors:
         raise image_io.ImageError(report.errors[0][1])
-
-
-def output_name(input_path):
-    """The input's file name, with .png for formats that are read but not written (GIF)."""
-    from kerastransfer import image_io
-    name = os.path.basename(input_path)
-    stem, ext = os.path.splitext(name)
-    return name if ext.lower() in image_io.WRITABLE_EXTENSIONS else stem + ".png"
 
 
 def plan_round(queue, output_dir, overwrite, written):
