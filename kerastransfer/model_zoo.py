@@ -64,3 +64,83 @@ def read_record(saved_model_dir):
         return {}
     with open(path) as f:
         return json.load(f)
+
+
+def style_image_path(saved_model_dir, record=None, search_dirs=()):
+    """The painting a style model was trained on: its copy in the SavedModel's assets/
+    (where export puts it), else the record's `style_image` in one of `search_dirs`
+    (models exported before the painting was an asset). None if neither exists."""
+    record = read_record(saved_model_dir) if record is None else record
+    name = record.get("style_image")
+    if not name:
+        return None
+    name = os.path.basename(name)
+    for folder in (os.path.join(saved_model_dir, "assets"), *search_dirs):
+        candidate = os.path.join(folder, name)
+        if os.path.isfile(candidate):
+            return candidate
+    return None
+
+
+def disk_megabytes(directory):
+    """Size of every file under `directory`, in MB (10^6 bytes)."""
+    return sum(os.path.getsize(os.path.join(root, f))
+               for root, _, files in os.walk(directory) for f in files) / 1e6
+
+
+def network_summary(record):
+    """The network in a few words: `width 0.5, instance norm` or `SR ×4, 64 filters, ...`."""
+    net = record.get("network", {})
+    if record.get("task") == "style":
+        return f"width {net.get('width', 1):g}, {net.get('normalization', '?')} norm"
+    return (f"SR ×{record.get('scale', '?')}, {net.get('filters', '?')} filters, "
+            f"{net.get('normalization', '?')} norm" + (", residual" if net.get("residual") else ""))
+
+
+def loss_weights_summary(record):
+    """Style models: `content / style / TV` weights; SR models: which loss."""
+    loss = record.get("loss", {})
+    if record.get("task") == "style":
+        return " / ".join(f"{loss.get(k, 0):g}" for k in ("content_weight", "style_weight",
+                                                           "tv_weight"))
+    return "ℓfeat relu2_2" if loss.get("kind") == "feature" else "ℓpixel"
+
+
+def result_summary(record):
+    """Style models: the final weighted training loss terms (content / style / TV);
+    SR models: Set5 PSNR-Y against bicubic. "-" where the record has none."""
+    metrics = record.get("metrics", {})
+    if record.get("task") == "style":
+        final = metrics.get("final_train_loss", {})
+        return (" / ".join(f"{final[k]:.2f}" for k in ("content", "style", "tv"))
+                if final else "-")
+    set5 = metrics.get("Set5")
+    if not set5:
+        return "-"
+    return f"Set5 {set5['model']['psnr_y']:.2f} dB (bicubic {set5['bicubic']['psnr_y']:.2f})"
+
+
+def summary(name):
+    """One row of the shipped-model table, from the model's record and files (dict of
+    strings; training fields "-" where the record lacks them)."""
+    path = resolve(name)
+    record = read_record(path)
+    train = record.get("train", {})
+    task = record.get("task", "?")
+    wall = train.get("wall_seconds")
+    return {
+        "model": name,
+        "task": "style" if task == "style" else f"super-resolution ×{record.get('scale', '?')}"
+        if task == "super_resolution" else task,
+        "style": os.path.splitext(os.path.basename(record.get("style_image") or "-"))[0],
+        "network": network_summary(record),
+        "steps": str(train.get("steps", "-")),
+        "batch_crop": (f"{train['batch_size']} × {train['image_size']}²"
+                       if "batch_size" in train and "image_size" in train else "-"),
+        "training_time": (f"{wall / 60:.0f} min" if wall is not None else "-"),
+        "precision": str(train.get("precision", "-")).replace("mixed_", ""),
+        "loss_weights": loss_weights_summary(record),
+        "result": result_summary(record),
+        "megabytes": f"{disk_megabytes(path):.1f}",
+        "path": path,
+    }

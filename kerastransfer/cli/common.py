@@ -42,6 +42,7 @@ class UsageError(ValueError):
 
 def main_wrapper(main):
     """Wraps an absl main so expected failures print one line and exit non-zero."""
+    @functools.wraps(main)
     def wrapped(argv):
         import_tensorflow_quietly()
         from absl import logging
@@ -79,8 +80,45 @@ def parse_flags_one_line(argv, known_only=False):
         sys.exit(2)
 
 
+HELP_ARGUMENTS = ("--help", "-help", "-h", "-?", "--helpshort", "-helpshort")
+
+
+def flag_lines(flag):
+    """One flag as `--help` shows it: name, help (an enum's starts with its choices),
+    default; wrapped to 88 columns."""
+    import textwrap
+    name = f"--[no]{flag.name}" if flag.boolean else f"--{flag.name}"
+    text = f"{name}: {flag.help}"
+    if flag.default is not None:
+        text += f" (default: {flag.default_as_str[1:-1]})"
+    return textwrap.fill(text, 88, initial_indent="  ", subsequent_indent="      ")
+
+
+def tool_help(main):
+    """The text `--help` prints: the tool's module docstring, then its own flags in the
+    order its module defines them (the kerastransfer modules it shares flags with next),
+    then where absl's common flags are listed."""
+    from absl import flags
+    module = sys.modules.get(getattr(main, "__module__", ""), None)
+    names = [getattr(module, "__name__", None), sys.argv[0]]
+    by_module = flags.FLAGS.flags_by_module_dict()
+    ours = [m for m in names if m in by_module]
+    ours += sorted(m for m in by_module if m.startswith("kerastransfer") and m not in ours)
+    listed = ["\n".join(flag_lines(flag) for flag in by_module[m]) for m in ours]
+    parts = [(getattr(module, "__doc__", None) or "").strip(), "flags:\n" + "\n\n".join(listed)]
+    parts.append("Also --flagfile=FILE (flags from a file, one a line) and absl's logging "
+                 "flags: see --helpfull.")
+    return "\n\n".join(p for p in parts if p) + "\n"
+
+
 def run_app(main, known_only=False):
+    """absl's app.run with one-line flag errors, and a --help that shows the tool's own
+    flags and exits 0 (absl's prints only those of the __main__ module, which for a
+    console script is the generated launcher, and exits 1)."""
     from absl import app
+    if any(arg in HELP_ARGUMENTS for arg in sys.argv[1:]):
+        sys.stdout.write(tool_help(main))
+        sys.exit(0)
     app.run(main, flags_parser=functools.partial(parse_flags_one_line, known_only=known_only))
 
 
