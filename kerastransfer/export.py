@@ -3,7 +3,8 @@
 Two signatures for clients, both any size and any batch:
   serving_default: images uint8 [B, H, W, 3] → images uint8 [B, H', W', 3]
   serving_bytes:   image_bytes string [B] (JPEG/PNG) → image_bytes string [B] (PNG)
-plus `assets/kerastransfer.json`, the model's record. The model is exported in float32
+plus `assets/kerastransfer.json`, the model's record, and for a style model the painting it
+was trained on (`assets/<record's style_image>`). The model is exported in float32
 whatever precision it was trained in. A third signature, `serving_bfloat16` (same inputs
 and outputs as serving_default), computes in bfloat16 with the same float32 variables:
 on CPUs with AVX512-BF16 or AMX it is the fast path, elsewhere it is slower than float32.
@@ -19,6 +20,7 @@ import shutil
 import tempfile
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 from kerastransfer import image_io, inference_graph
@@ -137,7 +139,12 @@ def decode_request_image(encoded, max_pixels=MAX_REQUEST_PIXELS):
             (height <= max_pixels) & (width <= max_pixels) & (height * width <= max_pixels),
             [f"image_bytes: image larger than {max_pixels} pixels: width", width,
              "height", height])]):
-        image = tf.io.decode_image(encoded, channels=3, expand_animations=False)
+        # The accurate integer DCT: decode_image's default fast DCT is up to 16 levels off
+        # Pillow's (libjpeg's default), so a JPEG sent here would be stylised from other
+        # pixels than the same file read by the CLI or sent by the gRPC client.
+        image = tf.cond(is_png, lambda: tf.io.decode_png(encoded, channels=3),
+                        lambda: tf.io.decode_jpeg(encoded, channels=3,
+                                                  dct_method="INTEGER_ACCURATE"))
     image.set_shape([None, None, 3])
     return image
 
@@ -152,10 +159,45 @@ def _png_shape(encoded):
     return tf.stack([tf.reduce_sum(ihdr[4:] * big_endian), tf.reduce_sum(ihdr[:4] * big_endian)])
 
 
-def export_saved_model(model, directory, record, overwrite=False):
+STYLE_IMAGE_QUALITY = 90  # JPEG quality of a style image resized for assets/
+
+
+def write_style_image(source, assets_dir, name, longer_side=None):
+    """Copies the style image `source` into `assets_dir` as `name`, so the model carries
+    the painting it was trained on (for `optimize --like_model`, galleries and the
+    browser page). Kept byte for byte when its longer side is at most `longer_side` (the
+    record's style_size, the size training used) and `name` has its format; else
+    resized to that longer side (Lanczos) and encoded by `name`'s extension (JPEG at
+    quality STYLE_IMAGE_QUALITY). Returns the file name written."""
+    image = image_io.read_image(source)
+    target = os.path.join(assets_dir, name)
+    same_format = os.path.splitext(source)[1].lower() == os.path.splitext(name)[1].lower()
+    if same_format and (not longer_side or max(image.shape[:2]) <= longer_side):
+        shutil.copyfile(source, target)
+        return name
+    if longer_side and max(image.shape[:2]) > longer_side:
+        from PIL import Image
+        scale = longer_side / max(image.shape[:2])
+        size = (max(1, round(image.shape[1] * scale)), max(1, round(image.shape[0] * scale)))
+        image = np.asarray(Image.fromarray(image).resize(size, Image.Resampling.LANCZOS))
+    image_io.write_image(target, image, overwrite=True, quality=STYLE_IMAGE_QUALITY)
+    return name
+
+
+def style_image_asset_name(record, style_image):
+    """The style image's file name in assets/: the record's `style_image` (the name the
+    training recorded), else the file's own name; .jpg where its format is not written."""
+    name = os.path.basename(record.get("style_image") or style_image)
+    stem, ext = os.path.splitext(name)
+    return name if ext.lower() in image_io.WRITABLE_EXTENSIONS else stem + ".jpg"
+
+
+def export_saved_model(model, directory, record, overwrite=False, style_image=None):
     """Writes `model` as a SavedModel in `directory` with `record` as
-    assets/kerastransfer.json. Written beside the target and renamed into place, so an
-    existing version is never left half replaced."""
+    assets/kerastransfer.json and, given the path `style_image`, that painting in assets/
+    under the name the record's `style_image` then holds (`write_style_image`). Written
+    beside the target and renamed into place, so an existing version is never left half
+    replaced."""
     directory = os.path.abspath(directory)
     if os.path.exists(directory) and not overwrite:
         raise FileExistsError(f"{directory}: already exists")
@@ -165,6 +207,10 @@ def export_saved_model(model, directory, record, overwrite=False):
     try:
         build_archive(model).write_out(tmp, verbose=False)
         os.makedirs(os.path.join(tmp, "assets"), exist_ok=True)
+        if style_image:
+            name = style_image_asset_name(record, style_image)
+            record = {**record, "style_image": write_style_image(
+                style_image, os.path.join(tmp, "assets"), name, record.get("style_size"))}
         image_io.write_json(os.path.join(tmp, "assets", RECORD_FILE), record)
         if os.path.exists(directory):
             shutil.rmtree(directory)

@@ -42,7 +42,29 @@ def read_image(path, max_pixels=MAX_PIXELS):
 
 
 def decode_image(file, name="image", max_pixels=MAX_PIXELS):
-    """Decodes an open binary file (or bytes) like `read_image`; `name` is for messages.
+    """Decodes an open binary file (or bytes) like `read_image`; `name` is for messages."""
+    return _with_image(file, name, max_pixels, lambda image: _to_rgb(ImageOps.exif_transpose(image)))
+
+
+def probe_image(path, max_pixels=MAX_PIXELS):
+    """(width, height) of the image file at `path`, from its header: the checks
+    `read_image` makes before it decodes (exists, a supported format, under the pixel
+    limit), without decoding the pixels and without TensorFlow, so a command can refuse
+    a bad input at once. A damaged body is only found by `read_image`."""
+    if not os.path.exists(path):
+        raise ImageError(f"{path}: no such file")
+    if os.path.isdir(path):
+        raise ImageError(f"{path}: is a directory, not an image")
+    try:
+        with open(path, "rb") as f:
+            return _with_image(f, path, max_pixels, lambda image: image.size)
+    except OSError as e:
+        raise ImageError(f"{path}: cannot read ({e.strerror or e})") from None
+
+
+def _with_image(file, name, max_pixels, use):
+    """use(PIL image) on `file` opened as one of READ_FORMATS, after the pixel-limit check
+    on its header.
 
     Pillow's decoders raise many exception types on malformed input (OSError,
     SyntaxError, struct.error, IndexError, ...): all of them become one ImageError.
@@ -61,8 +83,7 @@ def decode_image(file, name="image", max_pixels=MAX_PIXELS):
                 if width * height > max_pixels:
                     raise ImageError(f"{name}: {width}x{height} pixels is over the limit of "
                                      f"{max_pixels} pixels")
-                image = ImageOps.exif_transpose(image)
-                return _to_rgb(image)
+                return use(image)
     except ImageError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:

@@ -144,3 +144,68 @@ def test_exporting_over_an_existing_version_is_refused(tmp_path, tiny_transforme
     with open(target / "assets" / "kerastransfer.json") as f:
         assert json.load(f)["name"] == "a"
     assert sorted(os.listdir(tmp_path / "m")) == ["1"]  # no temporary folder left behind
+
+
+def _jpeg(image, quality=90):
+    import io
+    from PIL import Image
+    buffer = io.BytesIO()
+    Image.fromarray(image).save(buffer, format="JPEG", quality=quality)
+    return buffer.getvalue()
+
+
+def test_serving_bytes_sees_the_pixels_pillow_decodes(tiny_saved_model):
+    """REST clients send the JPEG file to serving_bytes; the CLI and the gRPC client
+    decode it with Pillow and send pixels to serving_default. Same file, same result."""
+    from kerastransfer import image_io
+    photo = np.asarray(tf.image.resize(random_image(24, 32, seed=7), (96, 128)), np.uint8)
+    jpeg = _jpeg(photo)
+    pillow = image_io.decode_image(jpeg)
+    fast = tf.io.decode_jpeg(jpeg, channels=3).numpy()
+    assert not np.array_equal(fast, pillow)  # the default (fast) DCT would not do
+    model = _load(tiny_saved_model)
+    png = model.signatures["serving_bytes"](image_bytes=tf.constant([jpeg]))["image_bytes"][0]
+    direct = model.signatures["serving_default"](images=tf.constant(pillow[None]))["images"]
+    np.testing.assert_array_equal(tf.io.decode_png(png).numpy(), direct[0].numpy())
+
+
+def test_style_image_goes_into_assets_resized_to_the_style_size(tmp_path, tiny_transformer):
+    from PIL import Image
+    from kerastransfer import export, model_zoo
+    painting = tmp_path / "big painting.png"
+    Image.fromarray(random_image(100, 300, seed=3)).save(painting)
+    record = {"task": "style", "name": "p", "style_image": "painting.png", "style_size": 64}
+    path = export.export_saved_model(tiny_transformer, str(tmp_path / "p" / "1"), record,
+                                     style_image=str(painting))
+    assert model_zoo.read_record(path)["style_image"] == "painting.png"
+    asset = model_zoo.style_image_path(path)
+    assert asset == os.path.join(path, "assets", "painting.png")
+    with Image.open(asset) as image:
+        assert image.size == (64, 21)
+    assert record["style_image"] == "painting.png"  # the caller's record is not changed
+
+
+def test_a_small_style_image_is_kept_byte_for_byte(tmp_path, tiny_transformer):
+    from kerastransfer import export, model_zoo
+    painting = tmp_path / "small.jpg"
+    painting.write_bytes(_jpeg(random_image(40, 50, seed=4)))
+    path = export.export_saved_model(tiny_transformer, str(tmp_path / "s" / "1"),
+                                     {"task": "style", "style_size": 64},
+                                     style_image=str(painting))
+    assert model_zoo.read_record(path)["style_image"] == "small.jpg"
+    with open(os.path.join(path, "assets", "small.jpg"), "rb") as f:
+        assert f.read() == painting.read_bytes()
+
+
+def test_style_image_is_found_in_assets_first_then_the_old_folders(tmp_path):
+    from kerastransfer import model_zoo
+    model, styles = tmp_path / "model", tmp_path / "styles"
+    (model / "assets").mkdir(parents=True)
+    styles.mkdir()
+    record = {"style_image": "x.jpg"}
+    assert model_zoo.style_image_path(str(model), record, [str(styles)]) is None
+    (styles / "x.jpg").write_bytes(b"old")
+    assert model_zoo.style_image_path(str(model), record, [str(styles)]) == str(styles / "x.jpg")
+    (model / "assets" / "x.jpg").write_bytes(b"new")
+    assert model_zoo.style_image_path(str(model), record, [str(styles)]) == str(
+        model / "assets" / "x.jpg")

@@ -3,7 +3,8 @@ variables and record, after a change to the serving signatures (export.py,
 inference_graph.py). The weights are not touched: each model is checked to give the
 same output from its new `serving_portable` as from its old plain pass (`serving_portable`,
 or `serving_default` where it has none), and the new `serving_default` is compared with
-the old one, before it replaces the old copy.
+the old one, before it replaces the old copy. A style model's painting in assets/ goes
+with it.
 
     python tools/reexport_models.py [--models=udnie,...]   (default: every shipped model)
 """
@@ -34,7 +35,8 @@ def reexport(name, check):
     before = old.signatures[plain](images=tf.constant(image))["images"].numpy()
     before_fast = old.signatures["serving_default"](images=tf.constant(image))["images"].numpy()
     staging = os.path.join(os.path.dirname(path), f".reexport-{os.path.basename(path)}")
-    export.export_saved_model(network, staging, record, overwrite=True)
+    export.export_saved_model(network, staging, record, overwrite=True,
+                              style_image=model_zoo.style_image_path(path, record))
     try:
         new = tf.saved_model.load(staging)
         portable = new.signatures[export.PORTABLE_SIGNATURE](images=tf.constant(image))["images"]
