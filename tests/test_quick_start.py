@@ -28,9 +28,9 @@ from PIL import Image
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def readme_commands():
+def readme_commands(root=REPO):
     """The fenced bash blocks of README.md's "## Quick start" section, one string each."""
-    with open(os.path.join(REPO, "README.md"), encoding="utf-8") as f:
+    with open(os.path.join(root, "README.md"), encoding="utf-8") as f:
         readme = f.read()
     section = re.search(r"^## Quick start\n(.*?)(?=^## )", readme, re.S | re.M)
     assert section, "README.md has no '## Quick start' section"
@@ -70,8 +70,8 @@ def fresh_clone(tmp_path_factory):
     return clone
 
 
-def _steps():
-    setup_and_stylise = readme_commands()[0]
+def _steps(clone):
+    setup_and_stylise = readme_commands(clone)[0]
     steps = [step.strip() for step in setup_and_stylise.split("&&")]
     assert steps[0].startswith("python3 -m venv .venv"), steps[0]
     assert re.match(r"\.venv/bin/pip install( -q)? -e \.$", steps[1]), steps[1]
@@ -86,7 +86,7 @@ def _environment(clone):
 
 
 def test_quick_start_in_a_fresh_clone(fresh_clone):
-    steps = _steps()
+    steps = _steps(fresh_clone)
     env = _environment(fresh_clone)
     venv = sys.prefix
     if venv == sys.base_prefix or not os.path.isfile(os.path.join(venv, "bin", "pip")):
