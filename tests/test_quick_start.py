@@ -133,3 +133,38 @@ def test_quick_start_in_a_fresh_clone(fresh_clone):
     assert styled.shape == original.shape
     assert np.abs(styled - original).mean() > 10, "the output looks like the input"
     assert hashlib.sha256(photo.read_bytes()).hexdigest() == photo_sha
+
+
+def _anchor(heading):
+    """GitHub's anchor for a Markdown heading."""
+    anchor = re.sub(r"[^\w\- ]", "", heading.strip().lower())
+    return anchor.replace(" ", "-")
+
+
+def test_readme_and_docs_links_resolve():
+    """Every relative link in README.md and docs/*.md names a file in the repository and,
+    with a #fragment, a heading of that file."""
+    pages = ["README.md"] + sorted(os.path.join("docs", name) for name in
+                                   os.listdir(os.path.join(REPO, "docs")) if name.endswith(".md"))
+    broken = []
+    for page in pages:
+        with open(os.path.join(REPO, page), encoding="utf-8") as f:
+            text = re.sub(r"^```.*?^```", "", f.read(), flags=re.S | re.M)
+        for target in re.findall(r"\]\(([^)\s]+)\)", text):
+            if re.match(r"[a-z]+:", target):
+                continue
+            path, _, fragment = target.partition("#")
+            file = os.path.normpath(os.path.join(REPO, os.path.dirname(page), path)) if path \
+                else os.path.join(REPO, page)
+            if not os.path.exists(file):
+                # docs/training_recipe.md is written separately from the rest of docs/.
+                if not file.endswith(os.path.join("docs", "training_recipe.md")):
+                    broken.append(f"{page}: {target} (no such file)")
+                continue
+            if fragment and file.endswith(".md"):
+                with open(file, encoding="utf-8") as f:
+                    headings = re.findall(r"^#+ (.*)$", re.sub(r"^```.*?^```", "", f.read(),
+                                                               flags=re.S | re.M), re.M)
+                if fragment not in {_anchor(h) for h in headings}:
+                    broken.append(f"{page}: {target} (no such heading)")
+    assert not broken, "\n".join(broken)
