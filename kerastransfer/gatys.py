@@ -19,7 +19,7 @@ def _value_and_gradient(objective, content, content_targets):
 
 
 def optimize_image(objective, content, iterations, method="lbfgs", init="content",
-                   learning_rate=10.0, seed=0):
+                   learning_rate=10.0, seed=0, on_iteration=None):
     """Optimises an image for `objective` starting from `content` (or noise).
 
     Args:
@@ -28,6 +28,8 @@ def optimize_image(objective, content, iterations, method="lbfgs", init="content
         iterations: L-BFGS iterations or Adam steps.
         method: "lbfgs" or "adam".
         init: "content" or "noise".
+        on_iteration: called as on_iteration(iteration, objective) after each one
+            (1-based), e.g. for a progress bar.
     Returns:
         (image float32 [1, H, W, 3], objective after each iteration as a list of floats).
     """
@@ -40,16 +42,29 @@ def optimize_image(objective, content, iterations, method="lbfgs", init="content
         start = np.random.RandomState(seed).uniform(0, 255, content.shape).astype(np.float32)
     else:
         raise ValueError(f"init must be 'content' or 'noise', got {init!r}")
+    history = _History(on_iteration)
     if method == "lbfgs":
-        return _lbfgs(step, start, iterations)
+        return _lbfgs(step, start, iterations, history)
     if method == "adam":
-        return _adam(step, start, iterations, learning_rate)
+        return _adam(step, start, iterations, learning_rate, history)
     raise ValueError(f"method must be 'lbfgs' or 'adam', got {method!r}")
 
 
-def _lbfgs(step, start, iterations):
+class _History(list):
+    """The objective after each iteration, telling `on_iteration` as it grows."""
+
+    def __init__(self, on_iteration=None):
+        super().__init__()
+        self.on_iteration = on_iteration
+
+    def append(self, value):
+        super().append(value)
+        if self.on_iteration:
+            self.on_iteration(len(self), value)
+
+
+def _lbfgs(step, start, iterations, history):
     shape = start.shape
-    history = []
 
     def fun(flat):
         value, grad = step(tf.constant(flat.reshape(shape), tf.float32))
@@ -65,23 +80,22 @@ def _lbfgs(step, start, iterations):
         # decrease, so iteration counts compare with the paper's (and time fairly).
         options={"maxiter": iterations, "maxfun": iterations * 3, "maxcor": 20,
                  "ftol": 0.0, "gtol": 0.0})
-    return result.x.reshape(shape).astype(np.float32), history
+    return result.x.reshape(shape).astype(np.float32), list(history)
 
 
-def _adam(step, start, iterations, learning_rate):
+def _adam(step, start, iterations, learning_rate, history):
     """Adam on the pixels, clipped to [0, 255]; history holds the objective after each step
     (evaluated at the start of the next, so the last one costs one extra evaluation)."""
     import keras
     image = keras.Variable(start, dtype="float32")
     optimizer = keras.optimizers.Adam(learning_rate)
-    history = []
     _, grad = step(tf.convert_to_tensor(image))
     for _ in range(iterations):
         optimizer.apply([grad], [image])
         image.assign(tf.clip_by_value(image, 0.0, 255.0))
         value, grad = step(tf.convert_to_tensor(image))
         history.append(float(value))
-    return np.asarray(image), history
+    return np.asarray(image), list(history)
 
 
 def first_iteration_reaching(history, target):

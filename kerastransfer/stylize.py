@@ -50,9 +50,16 @@ class ExportedModel:
         if precision == "bfloat16" and not has_bfloat16:
             raise ValueError(f"{self.path}: exported without a {BFLOAT16_SIGNATURE} signature "
                              "(re-export it with this version)")
-        use_bfloat16 = precision == "bfloat16" or (
-            precision == "auto" and has_bfloat16 and cpu_has_fast_bfloat16())
+        fast_cpu = precision == "auto" and cpu_has_fast_bfloat16()
+        use_bfloat16 = precision == "bfloat16" or (precision == "auto" and has_bfloat16 and fast_cpu)
         self.precision = "bfloat16" if use_bfloat16 else "float32"
+        # Why this precision, in words (what `--precision=auto` reports).
+        self.precision_reason = (
+            "asked for" if precision != "auto" else
+            "this CPU computes bfloat16 natively, with AVX512-BF16 or AMX" if use_bfloat16 else
+            f"the model has no {BFLOAT16_SIGNATURE} signature" if fast_cpu else
+            "a GPU is in use" if tf.config.list_physical_devices("GPU") else
+            "this CPU has neither AVX512-BF16 nor AMX for bfloat16")
         self._serve = self._loaded.signatures[
             BFLOAT16_SIGNATURE if use_bfloat16 else "serving_default"]
         self._network = None
@@ -103,8 +110,23 @@ def limit_size(image, max_size):
     return tf.cast(tf.clip_by_value(tf.round(resized), 0, 255), tf.uint8).numpy()
 
 
+def resize_uint8(image, height_width):
+    """uint8 [H, W, 3] resized to `height_width` (bilinear, antialiased when shrinking)."""
+    resized = tf.image.resize(image, height_width, method="bilinear", antialias=True)
+    return tf.cast(tf.clip_by_value(tf.round(resized), 0, 255), tf.uint8).numpy()
+
+
+STYLE_SCALE_RANGE = (0.25, 4.0)
+
+
+def network_size(height, width, style_scale):
+    """(height, width) the network runs at for `style_scale`: the image shrunk by it, so
+    at 2 each brush stroke covers twice as many of the photo's pixels."""
+    return max(1, round(height / style_scale)), max(1, round(width / style_scale))
+
+
 def stylize(model, image, strength=1.0, keep_colors=False, max_size=0,
-            tile_size=tiling.TILE_SIZE, tile_above_pixels=None):
+            tile_size=tiling.TILE_SIZE, tile_above_pixels=None, style_scale=1.0):
     """Stylises one uint8 RGB image [H, W, 3]; returns uint8 [H', W', 3].
 
     Args:
@@ -115,13 +137,30 @@ def stylize(model, image, strength=1.0, keep_colors=False, max_size=0,
         tile_size, tile_above_pixels: images of more pixels than `tile_above_pixels`
             (None: `tiling.STYLE_TILE_ABOVE_PIXELS`) are stylised in tiles of
             `tile_size`, in bounded memory and with the same result (`tiling`); 0 = never.
+        style_scale: size of the style's brush strokes, in `STYLE_SCALE_RANGE`: the
+            network runs on the image resized by 1 / style_scale and its result is
+            resized back, so 2 gives strokes twice as large, 0.5 half as large. The
+            output keeps the input's size whatever the scale.
     """
     if not 0.0 <= strength <= 1.0:
         raise ValueError(f"strength must be in [0, 1], got {strength}")
+    low, high = STYLE_SCALE_RANGE
+    if not low <= style_scale <= high:
+        raise ValueError(f"style_scale must be in [{low:g}, {high:g}], got {style_scale:g}")
     image = limit_size(np.asarray(image, np.uint8), max_size)
     if image.shape[0] < 32 or image.shape[1] < 32:
         raise ValueError(f"image is {image.shape[1]}x{image.shape[0]}; at least 32x32 is needed")
-    styled = tiling.transform(model, image, tile_size, tile_above_pixels)
+    scaled_hw = network_size(*image.shape[:2], style_scale)
+    if min(scaled_hw) < 32:
+        raise ValueError(f"image is {image.shape[1]}x{image.shape[0]}; at style scale "
+                         f"{style_scale:g} the network would see {scaled_hw[1]}x{scaled_hw[0]}, "
+                         "under its 32x32 minimum")
+    if scaled_hw == image.shape[:2]:
+        styled = tiling.transform(model, image, tile_size, tile_above_pixels)
+    else:
+        styled = tiling.transform(model, resize_uint8(image, scaled_hw), tile_size,
+                                  tile_above_pixels)
+        styled = resize_uint8(styled, image.shape[:2])
     if strength == 1.0 and not keep_colors:
         return styled
     styled = np.require(styled, requirements="W")

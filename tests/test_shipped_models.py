@@ -4,6 +4,7 @@ import os
 
 import numpy as np
 import pytest
+import tensorflow as tf
 from PIL import Image
 
 from conftest import REPO, SHARED_DATA, random_image, run_cli
@@ -105,3 +106,34 @@ def test_recorded_vgg_weights_are_the_converted_torchvision_ones():
     from kerastransfer.loss_network import LossNetwork
     record = model_zoo.read_record(model_zoo.resolve("udnie"))
     assert LossNetwork(("relu2_2",)).fingerprint == record["vgg16_weights_sha256"]
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_rest_and_grpc_inputs_give_the_same_pixels(name):
+    """A JPEG sent to serving_bytes (REST, curl) is stylised from the pixels Pillow
+    decodes (the CLI, and the gRPC client, which sends them to serving_default)."""
+    import io
+    from PIL import Image
+    from kerastransfer import image_io
+    with Image.open(os.path.join(REPO, "examples", "chelsea.jpg")) as photo:
+        buffer = io.BytesIO()
+        photo.crop((150, 60, 278, 156)).save(buffer, format="JPEG", quality=90)
+    jpeg = buffer.getvalue()
+    pixels = image_io.decode_image(jpeg)
+    assert not np.array_equal(tf.io.decode_jpeg(jpeg).numpy(), pixels)  # the DCTs differ
+    model = tf.saved_model.load(model_zoo.resolve(name))
+    png = model.signatures["serving_bytes"](image_bytes=tf.constant([jpeg]))["image_bytes"][0]
+    direct = model.signatures["serving_default"](images=tf.constant(pixels[None]))["images"][0]
+    np.testing.assert_array_equal(tf.io.decode_png(png).numpy(), direct.numpy())
+
+
+@pytest.mark.parametrize("name", [n for n in SHIPPED if model_zoo.read_record(
+    model_zoo.resolve(n)).get("task") == "style"])
+def test_every_style_model_carries_its_painting(name):
+    from PIL import Image
+    path = model_zoo.resolve(name)
+    record = model_zoo.read_record(path)
+    painting = model_zoo.style_image_path(path, record)
+    assert painting == os.path.join(path, "assets", record["style_image"])
+    with Image.open(painting) as image:
+        assert max(image.size) == record["style_size"]

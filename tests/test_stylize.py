@@ -65,3 +65,19 @@ def test_exported_model_wraps_the_signature(tiny_saved_model):
     model = stylize.ExportedModel(str(tiny_saved_model))
     assert model.name == "tiny"
     assert model(random_image(35, 33)[None]).shape == (1, 35, 33, 3)
+
+
+def test_style_scale_runs_the_network_at_the_scaled_size():
+    """At scale 2 the network sees half the pixels a side; the result is resized back."""
+    from kerastransfer.stylize import stylize
+    seen = []
+
+    def network(batch):
+        seen.append(batch.shape[1:3])
+        return batch
+    image = random_image(80, 120)
+    out = stylize(network, image, style_scale=2.0)
+    assert seen == [(40, 60)] and out.shape == image.shape
+    seen.clear()
+    np.testing.assert_array_equal(stylize(network, image, style_scale=1.0), image)
+    assert seen == [(80, 120)]

@@ -40,16 +40,26 @@ class UsageError(ValueError):
     """A bad flag value or input: reported as one line, exit status 2."""
 
 
-def main_wrapper(main):
-    """Wraps an absl main so expected failures print one line and exit non-zero."""
+def main_wrapper(main=None, *, before_tensorflow=None):
+    """Wraps an absl main so expected failures print one line and exit non-zero.
+
+    `before_tensorflow()`, if given, runs first, before TensorFlow is imported (seconds),
+    so the checks it makes (flags, a model's record, an input file's header) fail at once;
+    its errors are reported the same way. Use as @main_wrapper or
+    @main_wrapper(before_tensorflow=validate)."""
+    if main is None:
+        return functools.partial(main_wrapper, before_tensorflow=before_tensorflow)
+
     @functools.wraps(main)
     def wrapped(argv):
-        import_tensorflow_quietly()
-        from absl import logging
-        if logging.get_verbosity() == logging.INFO:  # the default; --verbosity=1 shows more
-            logging.set_verbosity(logging.WARNING)  # hide e.g. the SavedModel writer's INFO lines
         from kerastransfer.image_io import ImageError
         try:
+            if before_tensorflow:
+                before_tensorflow()
+            import_tensorflow_quietly()
+            from absl import logging
+            if logging.get_verbosity() == logging.INFO:  # the default; --verbosity=1 shows more
+                logging.set_verbosity(logging.WARNING)  # hide e.g. the SavedModel writer's INFO
             return main(argv)
         except (UsageError, ImageError, FileExistsError, FloatingPointError) as e:
             print(f"error: {e}", file=sys.stderr)
@@ -165,17 +175,51 @@ def check_output_folder(path, min_free_bytes=MIN_FREE_BYTES):
           f"{min_free_bytes // 2**20} MiB for checkpoints, logs and the export")
 
 
+TASK_COMMANDS = {"style": "kerastransfer-stylize", "super_resolution": "kerastransfer-upscale"}
+
+
+def check_model_task(name_or_path, task):
+    """The model's SavedModel path, after checking from its record alone (no TensorFlow)
+    that it exists and is a `task` ("style" or "super_resolution") model; else a
+    one-line UsageError naming the command that takes it."""
+    from kerastransfer import model_zoo
+    try:
+        path = model_zoo.resolve(name_or_path)
+    except ValueError as e:
+        raise UsageError(str(e))
+    record = model_zoo.read_record(path)
+    kind = record.get("task", "style")
+    if task == "super_resolution":
+        check(kind == task and record.get("scale"),
+              f"{name_or_path}: not a super-resolution model (its record has no scale)")
+    elif task and kind != task:
+        what = "a super-resolution" if kind == "super_resolution" else f"a {kind}"
+        other = TASK_COMMANDS.get(kind)
+        raise UsageError(f"{name_or_path}: {what} model, not a {task.replace('_', '-')} one"
+                         + (f"; use {other}" if other else ""))
+    return path
+
+
+def check_input_file(path):
+    """A single input file's header checked without TensorFlow (`image_io.probe_image`):
+    a missing file or one that is not an image is refused before anything loads.
+    Folders are left to the run, which reports each bad file and goes on."""
+    if path and os.path.isfile(path):
+        from kerastransfer import image_io
+        image_io.probe_image(path)
+
+
 def load_exported_model(name_or_path, task=None, precision="float32"):
     """An `ExportedModel`, or a one-line UsageError when it cannot be found, is not a
     `task` ("style" or "super_resolution") model or lacks the `precision` asked for."""
     from kerastransfer.stylize import ExportedModel
+    path = check_model_task(name_or_path, task)
     try:
-        model = ExportedModel(name_or_path, precision=precision)
+        model = ExportedModel(path, precision=precision)
     except ValueError as e:
         raise UsageError(str(e))
-    if task == "super_resolution":
-        check(model.record.get("task") == task and model.record.get("scale"),
-              f"{name_or_path}: not a super-resolution model (its record has no scale)")
+    if precision == "auto":
+        print(f"precision auto: {model.precision}, because {model.precision_reason}", flush=True)
     return model
 
 

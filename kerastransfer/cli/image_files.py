@@ -71,9 +71,10 @@ def plan_round(queue, output_dir, overwrite, written):
 
 def transform_folder(transform, input_dir, output_dir, overwrite, verb):
     """Every image in `input_dir` through `transform` into `output_dir`, reading ahead and
-    writing behind the network (`folder_pipeline`), with a progress bar and the rate."""
-    import keras
+    writing behind the network (`folder_pipeline`), with a progress bar (plain lines when
+stdout is not a terminal) and the rate."""
     from kerastransfer import data, folder_pipeline, image_io
+    from kerastransfer.progress import Progress
     try:
         paths = data.list_images(input_dir, image_io.READ_EXTENSIONS)
     except ValueError as e:
@@ -84,7 +85,7 @@ def transform_folder(transform, input_dir, output_dir, overwrite, verb):
         os.makedirs(output_dir, exist_ok=True)
     except OSError as e:
         raise UsageError(f"{output_dir}: cannot create output folder ({e.strerror})")
-    progress, shown = keras.utils.Progbar(len(paths), unit_name="image"), [0]
+    progress, shown = Progress(len(paths), "image", label=verb), [0]
 
     def show(count):
         shown[0] = count

@@ -14,12 +14,12 @@ from absl import flags
 from kerastransfer.cli.common import UsageError, check, main_wrapper, run_app
 
 flags.DEFINE_string("content", None, "Content photo.")
-flags.DEFINE_string("style", None, "Style image (default with --like_model: its style image "
-                    "from --styles_dir).")
-flags.DEFINE_string("like_model", None, "Take the loss layers, weights and style of this "
-                    "shipped model's kerastransfer.json.")
-flags.DEFINE_string("styles_dir", os.path.join("..", "shared", "data", "styles"),
-                    "Where --like_model finds its style image.")
+flags.DEFINE_string("style", None, "Style image (default with --like_model: the painting "
+                    "the model carries in its assets/).")
+flags.DEFINE_string("like_model", None, "Take the loss layers, weights, style size and "
+                    "painting of this model (a shipped name such as udnie, or a path).")
+flags.DEFINE_string("styles_dir", None, "Where --like_model looks for the painting its "
+                    "record names when the model does not carry it (older exports).")
 flags.DEFINE_string("output", None, "Output image (.png, .jpg, ...).")
 flags.DEFINE_integer("iterations", 500, "L-BFGS iterations or Adam steps, >= 1.")
 flags.DEFINE_enum("method", "lbfgs", ["lbfgs", "adam"], "Optimiser.")
@@ -39,17 +39,28 @@ flags.DEFINE_bool("overwrite", False, "Replace an existing output file.")
 FLAGS = flags.FLAGS
 
 
+def like_model_settings():
+    """(record, style image path) of --like_model: the painting it carries in assets/,
+    else the one its record names in --styles_dir; --style wins. No TensorFlow."""
+    from kerastransfer import model_zoo
+    try:
+        path = model_zoo.resolve(FLAGS.like_model)
+    except ValueError as e:
+        raise UsageError(str(e))
+    record = model_zoo.read_record(path)
+    check("loss" in record, f"{FLAGS.like_model}: its record has no loss settings")
+    style = FLAGS.style or model_zoo.style_image_path(path, record, [FLAGS.styles_dir or "."])
+    check(style, f"{FLAGS.like_model}: carries no style image in its assets/ and "
+          f"{record.get('style_image') or 'its painting'} is not in "
+          f"{FLAGS.styles_dir or 'this folder'}; give --style or --styles_dir")
+    return record, style
+
+
 def objective_settings():
     """(LossWeights, style image path, style size) from the flags or --like_model."""
-    from kerastransfer import model_zoo
     from kerastransfer.objective import LossWeights
     if FLAGS.like_model:
-        try:
-            record = model_zoo.read_record(model_zoo.resolve(FLAGS.like_model))
-        except ValueError as e:
-            raise UsageError(str(e))
-        check("loss" in record, f"{FLAGS.like_model}: its record has no loss settings")
-        style = FLAGS.style or os.path.join(FLAGS.styles_dir, record.get("style_image", ""))
+        record, style = like_model_settings()
         return LossWeights.from_json(record["loss"]), style, record.get("style_size", FLAGS.style_size)
     try:
         weights = LossWeights(content_layers=tuple(FLAGS.content_layers),
@@ -61,9 +72,9 @@ def objective_settings():
     return weights, FLAGS.style, FLAGS.style_size
 
 
-@main_wrapper
-def main(argv):
-    check(len(argv) == 1, f"unexpected arguments: {' '.join(argv[1:])}")
+def validate():
+    """Flags, output and the two images' headers, before TensorFlow loads."""
+    from kerastransfer import image_io
     check(FLAGS.content, "--content is required")
     check(FLAGS.output, "--output is required")
     check(FLAGS.style or FLAGS.like_model, "--style or --like_model is required")
@@ -71,14 +82,22 @@ def main(argv):
     check(FLAGS.image_size >= 32 and FLAGS.style_size >= 32,
           "--image_size and --style_size must be >= 32")
     check(FLAGS.learning_rate > 0, "--learning_rate must be > 0")
+    image_io.image_format(FLAGS.output)
+    if os.path.exists(FLAGS.output) and not FLAGS.overwrite:
+        raise image_io.ImageError(f"{FLAGS.output}: already exists (use --overwrite to replace it)")
+    image_io.probe_image(FLAGS.content)
+    image_io.probe_image(like_model_settings()[1] if FLAGS.like_model else FLAGS.style)
+
+
+@main_wrapper(before_tensorflow=validate)
+def main(argv):
+    check(len(argv) == 1, f"unexpected arguments: {' '.join(argv[1:])}")
     import numpy as np
     import tensorflow as tf
     from kerastransfer import gatys, image_io
     from kerastransfer.objective import PerceptualObjective
+    from kerastransfer.progress import Progress
     weights, style_path, style_size = objective_settings()
-    image_io.image_format(FLAGS.output)
-    if os.path.exists(FLAGS.output) and not FLAGS.overwrite:
-        raise image_io.ImageError(f"{FLAGS.output}: already exists (use --overwrite to replace it)")
     content = image_io.read_image(FLAGS.content)
     style = image_io.read_image(style_path)
     scale = FLAGS.image_size / min(content.shape[:2])
@@ -91,9 +110,11 @@ def main(argv):
     objective = PerceptualObjective.build(weights, tf.clip_by_value(style, 0, 255)[tf.newaxis],
                                           vgg_weights=FLAGS.vgg_weights)
     content = tf.round(tf.clip_by_value(content, 0, 255))[tf.newaxis]
-    image, history = gatys.optimize_image(objective, content, FLAGS.iterations,
-                                          method=FLAGS.method, init=FLAGS.init,
-                                          learning_rate=FLAGS.learning_rate)
+    progress = Progress(FLAGS.iterations, "iteration", label="optimising")
+    image, history = gatys.optimize_image(
+        objective, content, FLAGS.iterations, method=FLAGS.method, init=FLAGS.init,
+        learning_rate=FLAGS.learning_rate,
+        on_iteration=lambda i, value: progress.update(i, [("objective", value)]))
     image_io.write_image(FLAGS.output, np.clip(np.round(image[0]), 0, 255).astype(np.uint8),
                          overwrite=FLAGS.overwrite)
     if FLAGS.log:

@@ -2,6 +2,10 @@
 
   kerastransfer-stylize --model=udnie --input=photo.jpg --output=styled.png
   kerastransfer-stylize --model=udnie --input=photos/ --output=styled/
+  kerastransfer-stylize --model=udnie --input=photo.jpg --output=big.png --style_scale=2
+
+Style models only: super-resolution models go to kerastransfer-upscale. The list of
+shipped models: kerastransfer-models.
 """
 from kerastransfer.cli import common  # noqa: F401  (sets TF log level first)
 
@@ -10,7 +14,8 @@ import os
 from absl import flags
 
 from kerastransfer.cli import tiling_flags
-from kerastransfer.cli.common import check, load_exported_model, main_wrapper, run_app
+from kerastransfer.cli.common import (check, check_input_file, check_model_task,
+                                      load_exported_model, main_wrapper, run_app)
 from kerastransfer.cli.image_files import check_image_size, transform_path
 
 flags.DEFINE_string("model", None, "Shipped model name (e.g. udnie) or SavedModel path.")
@@ -24,6 +29,10 @@ flags.DEFINE_integer("max_size", 0, "Cap on the longer side in pixels before sty
                      "(0 = no cap, else >= 32).")
 flags.DEFINE_integer("max_pixels", 4096 * 4096, "Refuse images with more pixels than this "
                      "after --max_size (memory grows with pixels), >= 1024.")
+flags.DEFINE_float("style_scale", 1.0, "Size of the brush strokes, in [0.25, 4]: the "
+                   "network runs on the photo shrunk by this factor and the result is "
+                   "resized back to the photo's size (2 = strokes twice as large, 0.5 = "
+                   "half as large and slower).")
 flags.DEFINE_bool("overwrite", False, "Replace output files that already exist.")
 flags.DEFINE_enum("precision", "float32", ["float32", "bfloat16", "auto"], "Network "
                   "arithmetic: bfloat16 is faster on CPUs with AVX512-BF16/AMX (about 0.2 "
@@ -38,23 +47,26 @@ def validate():
     check(0.0 <= FLAGS.strength <= 1.0, f"--strength must be in [0, 1], got {FLAGS.strength}")
     check(FLAGS.max_size == 0 or FLAGS.max_size >= 32, "--max_size must be 0 or >= 32")
     check(FLAGS.max_pixels >= 1024, "--max_pixels must be >= 1024")
+    check(0.25 <= FLAGS.style_scale <= 4, f"--style_scale must be in [0.25, 4], got "
+          f"{FLAGS.style_scale:g}")
     tiling_flags.validate()
     check(os.path.exists(FLAGS.input), f"{FLAGS.input}: no such file or folder")
+    check_model_task(FLAGS.model, "style")
+    check_input_file(FLAGS.input)
 
 
-@main_wrapper
+@main_wrapper(before_tensorflow=validate)
 def main(argv):
     check(len(argv) == 1, f"unexpected arguments: {' '.join(argv[1:])}")
-    validate()
     from kerastransfer.stylize import limit_size, stylize
-    model = load_exported_model(FLAGS.model, precision=FLAGS.precision)
+    model = load_exported_model(FLAGS.model, task="style", precision=FLAGS.precision)
 
     def transform(image):
         image = limit_size(image, FLAGS.max_size)
         check_image_size(image, 32, FLAGS.max_pixels,
                          " (--max_pixels); downscale with --max_size")
-        return stylize(model, image, strength=FLAGS.strength,
-                       keep_colors=FLAGS.preserve_colors, **tiling_flags.options())
+        return stylize(model, image, strength=FLAGS.strength, keep_colors=FLAGS.preserve_colors,
+                       style_scale=FLAGS.style_scale, **tiling_flags.options())
 
     transform_path(transform, FLAGS.input, FLAGS.output, FLAGS.overwrite, "stylised")
 

@@ -4,10 +4,13 @@
 """
 from kerastransfer.cli import common  # noqa: F401  (sets TF log level first)
 
+import os
+
 from absl import flags
 
 from kerastransfer.cli import tiling_flags
-from kerastransfer.cli.common import check, load_exported_model, main_wrapper, run_app
+from kerastransfer.cli.common import (check, check_input_file, check_model_task,
+                                      load_exported_model, main_wrapper, run_app)
 from kerastransfer.cli.image_files import check_image_size, transform_path
 
 flags.DEFINE_string("model", None, "Shipped SR model (sr_x4, sr_x8, sr_x4_pixel) or a path.")
@@ -25,14 +28,20 @@ flags.DEFINE_enum("precision", "float32", ["float32", "bfloat16", "auto"], "Netw
 FLAGS = flags.FLAGS
 
 
-@main_wrapper
-def main(argv):
-    check(len(argv) == 1, f"unexpected arguments: {' '.join(argv[1:])}")
+def validate():
     check(FLAGS.model, "--model is required (e.g. sr_x4)")
     check(FLAGS.input, "--input is required")
     check(FLAGS.output, "--output is required")
     check(FLAGS.max_pixels >= 1024, "--max_pixels must be >= 1024")
     tiling_flags.validate()
+    check(os.path.exists(FLAGS.input), f"{FLAGS.input}: no such file or folder")
+    check_model_task(FLAGS.model, "super_resolution")
+    check_input_file(FLAGS.input)
+
+
+@main_wrapper(before_tensorflow=validate)
+def main(argv):
+    check(len(argv) == 1, f"unexpected arguments: {' '.join(argv[1:])}")
     from kerastransfer.sr_evaluation import upscale
     model = load_exported_model(FLAGS.model, task="super_resolution", precision=FLAGS.precision)
     scale = model.record["scale"]
