@@ -545,3 +545,71 @@ def test_every_shipped_model_is_byte_identical_through_plain_stubs(shipped_serve
     served = tf.make_ndarray(response.outputs["images"])
     expected = in_process(model_zoo.resolve(name), images=images)["images"]
     assert served.dtype == np.uint8 and served.tobytes() == expected.tobytes()
+
+
+# --- the same photo by every route; the curl recipe; start-up refusals ------------------
+
+def test_a_jpeg_by_rest_file_and_by_grpc_client_gives_the_same_pixels(target, tmp_path):
+    """The curl route (request file, REST serving_bytes decoding the JPEG in the graph,
+    reply file) and the gRPC client (Pillow decoding, serving_default) agree exactly."""
+    photo = np.asarray(tf.image.resize(random_image(12, 16, seed=3), (90, 120)), np.uint8)
+    source = tmp_path / "photo.jpg"
+    Image.fromarray(photo).save(source, quality=90)
+    assert not np.array_equal(tf.io.decode_jpeg(source.read_bytes()).numpy(),
+                              np.asarray(Image.open(source)))  # the fast DCT would differ
+    request_file, reply_file = tmp_path / "request.json", tmp_path / "reply.json"
+    written = run_cli("kerastransfer.cli.remote", f"--input={source}",
+                      f"--write_request={request_file}")
+    assert written.returncode == 0, written.stderr
+    status, reply = post(f"http://{target.rest}/v1/models/{target.model}:predict",
+                         request_file.read_bytes(), raw=True)
+    assert status == 200, reply
+    reply_file.write_text(json.dumps(reply))
+    read = run_cli("kerastransfer.cli.remote", f"--read_reply={reply_file}",
+                   f"--output={tmp_path / 'rest.png'}")
+    assert read.returncode == 0, read.stderr
+    sent = run_cli("kerastransfer.cli.remote", f"--server={target.grpc}",
+                   f"--model={target.model}", f"--input={source}",
+                   f"--output={tmp_path / 'grpc.png'}")
+    assert sent.returncode == 0, sent.stderr
+    rest, by_grpc = (np.asarray(Image.open(tmp_path / f)) for f in ("rest.png", "grpc.png"))
+    np.testing.assert_array_equal(rest, by_grpc)
+
+
+def test_reply_file_errors_are_one_line(tmp_path):
+    reply = tmp_path / "reply.json"
+    for content, fragment in [('{"error": "Servable not found"}', "Servable not found"),
+                              ("<html>", "reply.json"), ('{"predictions": [{}]}', "serving_bytes")]:
+        reply.write_text(content)
+        result = run_cli("kerastransfer.cli.remote", f"--read_reply={reply}",
+                         f"--output={tmp_path / 'o.png'}")
+        assert result.returncode != 0 and "Traceback" not in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1 and fragment in result.stderr
+        assert not (tmp_path / "o.png").exists()
+
+
+def test_serve_refuses_a_base_path_that_does_not_exist(tmp_path):
+    result = run_cli("kerastransfer.cli.serve", f"--model_base_path={tmp_path / 'nodir'}",
+                     "--port=0", "--rest_api_port=0")
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert result.stderr.strip() == f"error: {tmp_path / 'nodir'}: no such folder (--model_base_path)"
+    config = tmp_path / "models.config"
+    config.write_text(f'model_config_list {{ config {{ name: "m" base_path: "{tmp_path / "gone"}" }} }}')
+    result = run_cli("kerastransfer.cli.serve", f"--model_config_file={config}", "--port=0")
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines() == [
+        f"error: {tmp_path / 'gone'}: no such folder (base_path of model m in {config})"]
+
+
+def test_serve_listens_on_loopback_by_default(models_tree):
+    process = subprocess.Popen(
+        [sys.executable, "-m", "kerastransfer.cli.serve", "--port=0", "--rest_api_port=0",
+         "--model_name=tiny", f"--model_base_path={models_tree / 'models' / 'tiny'}"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
+    try:
+        ready = process.stdout.readline()
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=60)
+    assert "gRPC on 127.0.0.1:" in ready, ready + process.stderr.read()

@@ -5,14 +5,22 @@
 
 The server may be tensorflow_model_server or kerastransfer-serve; the model does the
 work, so the same command stylises or upscales.
+
+For curl or any other HTTP client, write the REST request body to a file, and read the
+PNG out of the saved reply (neither step talks to a server):
+
+  kerastransfer-remote --input=photo.jpg --write_request=request.json
+  curl -s -d @request.json -o reply.json localhost:8501/v1/models/udnie:predict
+  kerastransfer-remote --read_reply=reply.json --output=styled.png
 """
 from kerastransfer.cli import common  # noqa: F401  (sets TF log level first)
 
+import os
 import sys
 
 from absl import flags
 
-from kerastransfer.cli.common import check, main_wrapper, run_app
+from kerastransfer.cli.common import UsageError, check, main_wrapper, run_app
 
 flags.DEFINE_string("server", "localhost:8500", "host:port of the server's gRPC port "
                     "(or REST port with --protocol=rest).")
@@ -25,10 +33,64 @@ flags.DEFINE_string("output", None, "Where to write the result (.png/.jpg/.webp/
 flags.DEFINE_float("timeout", 60.0, "Seconds to wait for the answer (> 0).")
 flags.DEFINE_integer("retries", 3, "Further attempts while the server is unavailable (>= 0).")
 flags.DEFINE_bool("overwrite", False, "Replace --output if it exists.")
+flags.DEFINE_string("write_request", None, "Instead of sending --input, write the REST "
+                    "predict body for it (serving_bytes, base64) to this JSON file, for "
+                    "`curl -d @FILE`.")
+flags.DEFINE_string("read_reply", None, "Instead of sending anything, decode a saved REST "
+                    "predict reply (JSON from serving_bytes) into --output.")
 FLAGS = flags.FLAGS
 
 
-@main_wrapper
+def write_request():
+    """--write_request: the body for --input, which must be a JPEG or PNG (what
+    serving_bytes decodes), sent as the file's own bytes."""
+    import json
+    from kerastransfer import image_io
+    check(not FLAGS.read_reply, "give --write_request or --read_reply, not both")
+    check(FLAGS.input, "--input is required")
+    with open(FLAGS.input, "rb") as f:
+        data = f.read()
+    image_io.probe_image(FLAGS.input)
+    check(data[:3] == b"\xff\xd8\xff" or data[:8] == b"\x89PNG\r\n\x1a\n",
+          f"{FLAGS.input}: the REST signature takes JPEG or PNG; convert it, or send it "
+          "with this command (which sends pixels)")
+    from kerastransfer.serving import client
+    if os.path.exists(FLAGS.write_request) and not FLAGS.overwrite:
+        raise image_io.ImageError(f"{FLAGS.write_request}: already exists (use --overwrite "
+                                  "to replace it)")
+    image_io.write_text(FLAGS.write_request, json.dumps(client.rest_request_body([data])))
+    print(f"wrote {FLAGS.write_request} ({len(data)} bytes of image); send it with: "
+          f"curl -s -d @{FLAGS.write_request} -o reply.json "
+          f"HOST:8501/v1/models/MODEL:predict")
+
+
+def read_reply():
+    """--read_reply: the reply's first image, written to --output in its format."""
+    import json
+    from kerastransfer import image_io
+    from kerastransfer.serving import client
+    check(FLAGS.output, "--output is required")
+    image_io.image_format(FLAGS.output)
+    try:
+        with open(FLAGS.read_reply, "rb") as f:
+            reply = json.loads(f.read())
+        encoded = client.encoded_images_of_reply(reply)
+    except ValueError as e:  # JSONDecodeError is one
+        raise UsageError(f"{FLAGS.read_reply}: {e}")
+    check(encoded, f"{FLAGS.read_reply}: the reply holds no image")
+    image = image_io.decode_image(encoded[0], FLAGS.read_reply)
+    image_io.write_image(FLAGS.output, image, overwrite=FLAGS.overwrite)
+    print(f"wrote {FLAGS.output} ({image.shape[1]}x{image.shape[0]})")
+
+
+def file_modes():
+    """--write_request and --read_reply touch only files: done before TensorFlow loads."""
+    if FLAGS.write_request or FLAGS.read_reply:
+        write_request() if FLAGS.write_request else read_reply()
+        sys.exit(0)
+
+
+@main_wrapper(before_tensorflow=file_modes)
 def main(argv):
     check(len(argv) == 1, f"unexpected arguments: {' '.join(argv[1:])}")
     check(FLAGS.model, "--model is required (the model's name on the server)")

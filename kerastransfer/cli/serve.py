@@ -3,6 +3,7 @@
   kerastransfer-serve --model_name=udnie --model_base_path=saved_models/udnie
   kerastransfer-serve --model_config_file=serving/models.config --port=8500 --rest_api_port=8501
   kerastransfer-serve          # every model under saved_models/
+  kerastransfer-serve --host=0.0.0.0   # in a container: listen on every interface
 
 Same gRPC (PredictionService, ModelService) and REST (/v1/models/...) surface and the same
 main flags as tensorflow_model_server; the newest version of each model is served and
@@ -21,7 +22,9 @@ from kerastransfer.cli.common import UsageError, check, main_wrapper, run_app
 flags.DEFINE_integer("port", 8500, "gRPC port (1-65535; 0 = any free port).")
 flags.DEFINE_integer("rest_api_port", 8501, "REST port (0 = no REST API, as in "
                      "tensorflow_model_server).")
-flags.DEFINE_string("host", "0.0.0.0", "Address to listen on (127.0.0.1 = this machine only).")
+flags.DEFINE_string("host", "127.0.0.1", "Address to listen on: 127.0.0.1 (the default) "
+                    "answers this machine only; 0.0.0.0 answers every interface, as a "
+                    "container must for its published ports to reach it.")
 flags.DEFINE_string("model_config_file", None, "TF Serving model config (text format) listing "
                     "the models; overrides --model_name/--model_base_path.")
 flags.DEFINE_string("model_name", "default", "Name of the model given by --model_base_path.")

@@ -185,10 +185,8 @@ class RestClient:
 
     def predict_encoded(self, model, encoded_images, version=None):
         """JPEG/PNG bytes → PNG bytes via `serving_bytes`."""
-        body = {"signature_name": "serving_bytes",
-                "instances": [{"b64": base64.b64encode(b).decode()} for b in encoded_images]}
-        predictions = self.predict_json(model, body, version)["predictions"]
-        return [base64.b64decode(p["b64"]) for p in predictions]
+        return encoded_images_of_reply(
+            self.predict_json(model, rest_request_body(encoded_images), version))
 
     def predict(self, model, images, version=None):
         """uint8 [B, H, W, 3] → uint8 [B, H', W', 3], sent as lossless PNG."""
@@ -209,6 +207,24 @@ class RestClient:
 
     def __exit__(self, *exc):
         self.close()
+
+
+def rest_request_body(encoded_images):
+    """The REST predict body that sends JPEG/PNG files to `serving_bytes` (base64, as
+    TF Serving's JSON API wants binary strings)."""
+    return {"signature_name": "serving_bytes",
+            "instances": [{"b64": base64.b64encode(b).decode()} for b in encoded_images]}
+
+
+def encoded_images_of_reply(reply):
+    """The PNG files in a REST predict reply of `serving_bytes` (the decoded JSON)."""
+    if "error" in reply:
+        raise ValueError(f"the reply is an error: {reply['error']}")
+    try:
+        return [base64.b64decode(p["b64"] if "b64" in p else p["image_bytes"]["b64"],
+                                 validate=True) for p in reply["predictions"]]
+    except (KeyError, TypeError, ValueError) as e:
+        raise ValueError(f"not a serving_bytes reply ({type(e).__name__}: {e})") from None
 
 
 def _error_message(http_error):

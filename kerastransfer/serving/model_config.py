@@ -107,12 +107,26 @@ def shipped_models(root=None):
     return [ModelSource(n, os.path.join(root, n)) for n in names]
 
 
+def check_base_paths(sources, where):
+    """ConfigError unless every source's base path is an existing folder. TF Serving
+    starts anyway and waits for the folder to appear; a typo then looks like a server
+    that never loads its model, so this server refuses at start."""
+    for source in sources:
+        if not os.path.isdir(source.base_path):
+            what = "no such folder" if not os.path.exists(source.base_path) else "not a folder"
+            raise ConfigError(f"{source.base_path}: {what} ({where(source)})")
+    return sources
+
+
 def model_sources(config_file=None, model_name=None, model_base_path=None):
-    """What to serve, from the server's flags (config file wins, as in TF Serving)."""
+    """What to serve, from the server's flags (config file wins, as in TF Serving); every
+    base path must exist."""
     if config_file and model_base_path:
         raise ConfigError("give either --model_config_file or --model_base_path, not both")
     if config_file:
-        return read_model_config(config_file)
+        return check_base_paths(read_model_config(config_file),
+                                lambda s: f"base_path of model {s.name} in {config_file}")
     if model_base_path:
-        return [ModelSource(model_name or "default", model_base_path)]
+        return check_base_paths([ModelSource(model_name or "default", model_base_path)],
+                                lambda s: "--model_base_path")
     return shipped_models()
