@@ -1,5 +1,6 @@
 """Regenerates the README gallery from the shipped models: one row per content photo,
-the photo first, then its stylisation by each model; the top row shows the style images.
+the photo first, then its stylisation by each model; the top row shows the style images
+(each model's own, from its assets/).
 
     python tools/make_gallery.py [--models=udnie,...] [--photos=a.jpg,...] \
         [--size=320] [--output=docs/gallery.jpg]
@@ -18,7 +19,8 @@ flags.DEFINE_list("photos", [os.path.join(SHARED, "content", p) for p in
                   "Content photos, one row each.")
 flags.DEFINE_integer("size", 320, "Each cell's longer side in pixels; photos are stylised at "
                      "this size.")
-flags.DEFINE_string("styles_dir", os.path.join(SHARED, "styles"), "Where style images are.")
+flags.DEFINE_string("styles_dir", os.path.join(SHARED, "styles"), "Where style images are "
+                    "for models that do not carry theirs in assets/ (older exports).")
 flags.DEFINE_string("output", os.path.join(REPO, "docs", "gallery.jpg"), "Output image.")
 FLAGS = flags.FLAGS
 
@@ -43,8 +45,13 @@ def main(argv):
     models = [stylize.ExportedModel(n) for n in names]
     size = FLAGS.size
     blank = np.full((size * 3 // 4, size, 3), 255, np.uint8)
-    header = [blank] + [fit_cell(image_io.read_image(
-        os.path.join(FLAGS.styles_dir, m.record["style_image"])), size) for m in models]
+    paintings = [model_zoo.style_image_path(m.path, m.record, [FLAGS.styles_dir])
+                 for m in models]
+    missing = [m.name for m, p in zip(models, paintings) if not p]
+    if missing:
+        raise SystemExit(f"error: no painting for {', '.join(missing)} in assets/ or "
+                         f"{FLAGS.styles_dir}")
+    header = [blank] + [fit_cell(image_io.read_image(p), size) for p in paintings]
     rows = [header]
     for path in FLAGS.photos:
         photo = stylize.limit_size(image_io.read_image(path), size)
