@@ -24,6 +24,7 @@ WEB = web_page.WEB
 ARTIFACTS = os.path.join(REPO, "test-artifacts", "web")
 REQUIRE_BROWSER = os.environ.get("KERASTRANSFER_REQUIRE_BROWSER") == "1"
 CHICAGO = os.path.join(SHARED_DATA, "content", "chicago.jpg")
+SAMPLE = os.path.join(REPO, "examples", "chelsea.jpg")  # the photo the page opens with
 
 
 @pytest.fixture(scope="module")
@@ -77,6 +78,30 @@ def test_page_stylises_like_the_saved_model(page_url, tmp_path):
     assert_close(image_io.read_image(os.path.join(out, "adjusted.png")),
                  stylize.stylize(model, photo, strength=0.6, keep_colors=True))
     assert os.path.getsize(os.path.join(out, "screenshot.png")) > 10_000
+
+
+def test_first_screen_is_the_sample_stylised_with_style_thumbnails(page_url):
+    """Without any upload the page shows the sample photo stylised by the first style,
+    and a thumbnail of every style's painting; clicking one re-stylises the sample."""
+    from kerastransfer import image_io, stylize, web_export
+    names = [entry["name"] for entry in web_export.read_index(WEB)["models"]]
+    out = os.path.join(ARTIFACTS, "first-screen")
+    shutil.rmtree(out, ignore_errors=True)
+    report = drive(f"{page_url}?backend=wasm", out, "--first-screen", "--click-style=wave")
+    assert_clean(report)
+    first = report["first_screen"]
+    assert first["thumbnails"] == len(names)
+    assert first["model"] == names[0] and first["pressed"] == [names[0]]
+    assert "sample photo" in first["status"]
+    sample = image_io.read_image(SAMPLE)
+    assert first["result"] == [sample.shape[1], sample.shape[0]]
+    shown = image_io.read_image(os.path.join(out, "first.png"))
+    assert_close(shown, stylize.ExportedModel(names[0])(sample[None])[0])
+    assert np.abs(shown.astype(int) - sample).mean() > 20  # stylised, not the photo
+    clicked = image_io.read_image(os.path.join(out, "clicked.png"))
+    assert report["selected"] == "wave" and report["caption"].startswith("Wave")
+    assert_close(clicked, stylize.ExportedModel("wave")(sample[None])[0])
+    assert os.path.getsize(os.path.join(out, "first-screen.png")) > 10_000
 
 
 def test_page_caps_large_photos_at_max_size(page_url, tmp_path):

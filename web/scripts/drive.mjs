@@ -2,9 +2,15 @@
 // Used by tests/test_web.py and tools/benchmark_web.py.
 //
 //   node scripts/drive.mjs --url=http://127.0.0.1:8080/?backend=wasm --out=DIR \
-//       (--image=photo.png [--repeat=N] [--strength=0..100] [--keep-colors] | --webcam=FRAMES)
+//       (--image=photo.png [--repeat=N] [--strength=0..100] [--keep-colors] | --webcam=FRAMES
+//        | --first-screen [--click-style=NAME])
 //       [--max-size=512] [--chromium=/usr/bin/chromium] [--timeout=300]
 //
+// Every mode first waits for the first screen (the sample photo stylised, no upload) and
+// saves DIR/first-screen.png; the report's first_screen has its status line, the style
+// selected, how many style thumbnails loaded and the result's size. First-screen mode
+// then downloads that result (DIR/first.png) and, with --click-style, clicks that style's
+// thumbnail and downloads the re-stylised sample (DIR/clicked.png).
 // Photo mode uploads the photo N times (#photo), downloads the result (DIR/result.png)
 // and, with --strength or --keep-colors, moves those controls and downloads again
 // (DIR/adjusted.png). Webcam mode runs live mode on Chromium's fake camera for FRAMES
@@ -16,7 +22,7 @@ import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 
 const OPTIONS = ['url', 'out', 'image', 'repeat', 'strength', 'keep-colors', 'webcam',
-                 'max-size', 'chromium', 'timeout'];
+                 'first-screen', 'click-style', 'max-size', 'chromium', 'timeout'];
 const args = { 'max-size': '512', repeat: '1', chromium: '/usr/bin/chromium', timeout: '300' };
 for (const arg of process.argv.slice(2)) {
   const match = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
@@ -26,8 +32,8 @@ for (const arg of process.argv.slice(2)) {
   }
   args[match[1]] = match[2] ?? 'true';
 }
-if (!args.url || !args.out || !(args.image || args.webcam)) {
-  console.error('error: --url, --out and one of --image or --webcam are required');
+if (!args.url || !args.out || !(args.image || args.webcam || args['first-screen'])) {
+  console.error('error: --url, --out and one of --image, --webcam or --first-screen are required');
   process.exit(2);
 }
 const timeout = Number(args.timeout) * 1000;
@@ -79,13 +85,38 @@ try {
 
   mkdirSync(args.out, { recursive: true });
   await page.goto(args.url);
-  await waitFor({ state: 'ready' });
+  // The first screen: the sample photo stylised without any upload, thumbnails loaded.
+  let frames = Number((await waitFor({ state: 'done', frames: 1 })).frames);
+  await page.waitForFunction(() => [...document.querySelectorAll('#styles img')]
+    .every((image) => image.complete));
+  report.first_screen = await page.evaluate(() => ({
+    status: document.getElementById('status').textContent,
+    model: document.getElementById('model').value,
+    pressed: [...document.querySelectorAll('#styles button[aria-pressed="true"]')]
+      .map((button) => button.dataset.model),
+    thumbnails: [...document.querySelectorAll('#styles img')]
+      .filter((image) => image.naturalWidth > 0).length,
+    result: [document.getElementById('result').width, document.getElementById('result').height],
+  }));
+  await page.screenshot({ path: join(args.out, 'first-screen.png'), fullPage: true });
   report.backend = await page.evaluate(() => tf.getBackend());  // eslint-disable-line no-undef
-  await page.selectOption('#max-size', args['max-size']);
-  if (args.webcam) {
+  if (await page.locator('#max-size').inputValue() !== args['max-size']) {
+    await page.selectOption('#max-size', args['max-size']);  // the sample is stylised again
+    frames = Number((await waitFor({ state: 'done', frames: frames + 1 })).frames);
+  }
+  if (args['first-screen']) {
+    await download('first.png');
+    if (args['click-style']) {
+      await page.click(`#styles button[data-model="${args['click-style']}"]`);
+      frames = Number((await waitFor({ state: 'done', frames: frames + 1 })).frames);
+      report.caption = await page.locator('#result-caption').textContent();
+      report.selected = await page.locator('#model').inputValue();
+      await download('clicked.png');
+    }
+  } else if (args.webcam) {
     await page.click('#camera');
     for (let n = 1; n <= Number(args.webcam); n += 1) {
-      report.ms.push(Number((await waitFor({ frames: n })).ms));
+      report.ms.push(Number((await waitFor({ frames: frames + n })).ms));
     }
     await page.click('#camera');
     await waitFor({ state: 'done' });
@@ -93,7 +124,7 @@ try {
     for (let n = 1; n <= Number(args.repeat); n += 1) {
       await page.setInputFiles('#photo', []);  // else choosing the same file again is no change
       await page.setInputFiles('#photo', resolve(args.image));
-      report.ms.push(Number((await waitFor({ state: 'done', frames: n })).ms));
+      report.ms.push(Number((await waitFor({ state: 'done', frames: frames + n })).ms));
     }
     await download('result.png');
     if (args.strength || args['keep-colors']) {

@@ -1,5 +1,8 @@
 /* The page: controls in, pictures out. The TensorFlow.js work is in stylize.js.
  *
+ * The page opens with the sample photo (sample.jpg) already stylised, and shows each
+ * style as a thumbnail of its painting (styles/, from the models' assets) to click.
+ *
  * Query parameters (also what the end-to-end test and the benchmark use):
  *   ?backend=webgl|wasm|cpu  force a backend (default: chosen for this device)
  *   ?model=NAME              the style selected first
@@ -40,6 +43,40 @@ async function selectModel(name) {
   state.modelName = name;
   const steps = model.steps ? `, ${model.steps} training steps` : '';
   $('result-caption').textContent = `${model.title}${steps}`;
+  $('model').value = name;
+  for (const button of $('styles').querySelectorAll('button')) {
+    button.setAttribute('aria-pressed', String(button.dataset.model === name));
+  }
+}
+
+/* One button per style: a thumbnail of its painting and its title. */
+function addStyleButtons() {
+  for (const model of state.models) {
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.dataset.model = model.name;
+    button.title = `Style of ${model.title}`;
+    button.setAttribute('aria-pressed', 'false');
+    if (model.style_image) {
+      const image = document.createElement('img');
+      image.src = `styles/${encodeURIComponent(model.style_image)}`;
+      image.alt = model.title;
+      button.append(image);
+    }
+    const caption = document.createElement('span');
+    caption.textContent = model.title;
+    button.append(caption);
+    $('styles').append(button);
+  }
+}
+
+/* The photo the page opens with, stylised before the user does anything. */
+async function loadSample() {
+  const response = await fetch('sample.jpg');
+  if (!response.ok) throw new Error(`sample.jpg: HTTP ${response.status}`);
+  state.file = new File([await response.blob()], 'sample.jpg', { type: 'image/jpeg' });
+  await stylizePhoto();
+  $('status').textContent += ' · a sample photo: choose a style, your own photo or the webcam';
 }
 
 /* Runs the network on one decoded picture and draws photo and result. */
@@ -167,10 +204,15 @@ function wireControls() {
     state.file = event.target.files[0] || null;
     await stylizePhoto();
   }));
-  $('model').addEventListener('change', guarded(async (event) => {
-    await selectModel(event.target.value);
+  const chooseStyle = guarded(async (name) => {
+    await selectModel(name);
     if (!state.live) await (state.file ? stylizePhoto() : setStatus('ready', 'Ready'));
-  }));
+  });
+  $('model').addEventListener('change', (event) => chooseStyle(event.target.value));
+  $('styles').addEventListener('click', (event) => {
+    const button = event.target.closest('button[data-model]');
+    if (button && button.dataset.model !== state.modelName) chooseStyle(button.dataset.model);
+  });
   $('max-size').addEventListener('change', guarded(stylizePhoto));
   $('strength').addEventListener('input', guarded(async () => {
     $('strength-value').textContent = `${$('strength').value}%`;
@@ -204,10 +246,10 @@ async function main() {
     $('model').add(new Option(`${model.title} (${(model.bytes / 1e6).toFixed(1)} MB)`, model.name));
   }
   const first = entry(params.get('model')) ? params.get('model') : state.models[0].name;
-  $('model').value = first;
+  addStyleButtons();
   await selectModel(first);
   wireControls();
-  setStatus('ready', `Ready · ${state.backend} backend · choose a photo or start the webcam`);
+  await exclusive(loadSample);  // the first screen: the sample photo, already stylised
 }
 
 main().catch(showError);
