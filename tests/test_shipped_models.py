@@ -7,11 +7,12 @@ import pytest
 import tensorflow as tf
 from PIL import Image
 
-from conftest import REPO, SHARED_DATA, random_image, run_cli
+from conftest import REPO, random_image, run_cli
 from kerastransfer import model_zoo
 
 SHIPPED = sorted(n for n in os.listdir(os.path.join(REPO, "saved_models"))
                  if model_zoo.newest_version(os.path.join(REPO, "saved_models", n)))
+SAMPLE = os.path.join(REPO, "examples", "chelsea.jpg")  # the README's sample photo
 REQUIRED_RECORD_KEYS = {"task", "name", "loss", "train", "vgg16_weights_sha256", "metrics"}
 
 
@@ -31,7 +32,7 @@ def test_shipped_model_has_a_full_record_and_keeps_odd_sizes(name):
             "pixel_weight"} <= set(record["loss"])
     assert {"steps", "batch_size", "image_size", "data", "wall_seconds", "machine"} <= set(record["train"])
     if record["task"] == "style":
-        assert os.path.exists(os.path.join(SHARED_DATA, "styles", record["style_image"]))
+        assert os.path.isfile(os.path.join(path, "assets", record["style_image"]))
     model = tf.saved_model.load(path)
     scale = record.get("scale", 1)
     h, w = (333, 517) if scale == 1 else (41, 67)  # SR output stays small: 64 channels at ×8
@@ -77,7 +78,7 @@ def test_every_style_model_visibly_stylises_a_photo(name):
     same picture as another style gives."""
     from kerastransfer.stylize import ExportedModel, limit_size, stylize
     from kerastransfer import image_io
-    photo = limit_size(image_io.read_image(os.path.join(SHARED_DATA, "content", "chicago.jpg")), 192)
+    photo = limit_size(image_io.read_image(SAMPLE), 192)
     styled = stylize(ExportedModel(name), photo).astype(float)
     assert np.abs(styled - photo).mean() > 20
     assert styled.std() > 20
@@ -87,12 +88,11 @@ def test_every_style_model_visibly_stylises_a_photo(name):
 
 
 def test_readme_command_stylises_the_sample_photo(tmp_path):
-    out = tmp_path / "chicago_udnie.jpg"
-    result = run_cli("kerastransfer.cli.stylize", "--model=udnie",
-                     f"--input={os.path.join(SHARED_DATA, 'content', 'chicago.jpg')}",
+    out = tmp_path / "chelsea_udnie.jpg"
+    result = run_cli("kerastransfer.cli.stylize", "--model=udnie", f"--input={SAMPLE}",
                      f"--output={out}")
     assert result.returncode == 0, result.stderr
-    source = np.asarray(Image.open(os.path.join(SHARED_DATA, "content", "chicago.jpg")).convert("RGB"))
+    source = np.asarray(Image.open(SAMPLE).convert("RGB"))
     styled = np.asarray(Image.open(out))
     assert styled.shape == source.shape
     # a stylised photo: far from the original, yet not a flat image
