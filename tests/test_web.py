@@ -17,14 +17,14 @@ import sys
 import numpy as np
 import pytest
 
-from conftest import REPO, SHARED_DATA, random_image
+from conftest import REPO, random_image
 from kerastransfer import web_page
 
 WEB = web_page.WEB
 ARTIFACTS = os.path.join(REPO, "test-artifacts", "web")
 REQUIRE_BROWSER = os.environ.get("KERASTRANSFER_REQUIRE_BROWSER") == "1"
-CHICAGO = os.path.join(SHARED_DATA, "content", "chicago.jpg")
 SAMPLE = os.path.join(REPO, "examples", "chelsea.jpg")  # the photo the page opens with
+PHOTO = os.path.join(REPO, "examples", "coffee.jpg")  # another photo, to upload
 
 
 @pytest.fixture(scope="module")
@@ -63,8 +63,8 @@ def assert_clean(report):
 def test_page_stylises_like_the_saved_model(page_url, tmp_path):
     from kerastransfer import image_io, stylize
     # Resized once here, so the browser (max size 512, no resize) and TF see the same pixels.
-    photo = stylize.limit_size(image_io.read_image(CHICAGO), 512)
-    photo_path = tmp_path / "chicago_512.png"
+    photo = stylize.limit_size(image_io.read_image(PHOTO), 512)
+    photo_path = tmp_path / "coffee_512.png"
     image_io.write_image(str(photo_path), photo)
     out = os.path.join(ARTIFACTS, "photo")
     shutil.rmtree(out, ignore_errors=True)
@@ -72,7 +72,7 @@ def test_page_stylises_like_the_saved_model(page_url, tmp_path):
                    "--max-size=512", "--strength=60", "--keep-colors")
     assert report["backend"] == "wasm"
     assert_clean(report)
-    assert report["download_name"] == "chicago_512-udnie.png"
+    assert report["download_name"] == "coffee_512-udnie.png"
     model = stylize.ExportedModel("udnie")
     assert_close(image_io.read_image(os.path.join(out, "result.png")), model(photo[None])[0])
     assert_close(image_io.read_image(os.path.join(out, "adjusted.png")),
@@ -148,7 +148,7 @@ def test_committed_graph_model_runs_like_the_saved_model(name):
     """The converted graph with its float16 weights, run by TensorFlow: what the browser
     computes, up to the backend's arithmetic."""
     from kerastransfer import image_io, stylize, web_export
-    photo = stylize.limit_size(image_io.read_image(CHICAGO), 128)
+    photo = stylize.limit_size(image_io.read_image(PHOTO), 128)
     model_dir = os.path.join(WEB, "models", name)
     with open(os.path.join(model_dir, "model.json")) as f:
         ops = {node["op"] for node in json.load(f)["modelTopology"]["node"]}
