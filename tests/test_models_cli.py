@@ -19,7 +19,7 @@ def test_table_lists_every_shipped_model_with_its_recorded_training():
     lines = result.stdout.splitlines()
     assert lines[0].split()[:3] == ["model", "task", "style"]
     rows = {line.split()[0]: line for line in lines[1:]}
-    assert set(rows) == {n for n in os.listdir(SHIPPED) if not n.startswith(".")}
+    assert set(rows) == {n for n in os.listdir(SHIPPED) if os.path.isdir(os.path.join(SHIPPED, n))}
     for name, line in rows.items():
         record = read_record(name)
         assert f" {record['train']['steps']} " in line
