@@ -2,12 +2,27 @@
 
 Images come out as float32 [batch, size, size, 3] in [0, 255].
 """
+import dataclasses
 import os
 
 import numpy as np
 import tensorflow as tf
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png")
+
+
+@dataclasses.dataclass(frozen=True)
+class CropPhase:
+    """Training crops of `crop_size` px cut from photos scaled so their shorter side is
+    `scale_to`, `batch_size` at a time, until the optimizer has taken `until_step` steps
+    (None: to the end)."""
+    crop_size: int
+    scale_to: int
+    batch_size: int
+    until_step: int = None
+
+    def to_json(self):
+        return dataclasses.asdict(self)
 
 
 def list_images(directory, extensions=IMAGE_EXTENSIONS):
@@ -28,17 +43,20 @@ def decode_rgb(encoded):
     return tf.io.decode_image(encoded, channels=3, expand_animations=False)
 
 
-def resize_and_crop(image, size, random=True, seed=None, resize=True):
-    """Resizes so the shorter side is `size`, then crops a size×size square.
+def resize_and_crop(image, size, random=True, seed=None, resize=True, scale_to=None):
+    """Resizes so the shorter side is `scale_to` (default `size`), then crops a size×size
+    square.
 
-    The paper resizes COCO images to 256×256; cropping instead keeps aspect ratio.
+    The paper resizes COCO images to 256×256; cropping instead keeps aspect ratio. A
+    `scale_to` above `size` cuts a small crop at a larger scale: 128-px crops of photos
+    scaled to 256 show strokes and objects at the size they have in 256-px training.
     With `resize=False` (super-resolution patches, which must keep the photo's own
     detail) images are only enlarged when their shorter side is below `size`.
     `seed`: a [2] int32 tensor for the stateless random crop and flip.
     """
     shape = tf.shape(image)
     h, w = tf.cast(shape[0], tf.float32), tf.cast(shape[1], tf.float32)
-    scale = tf.cast(size, tf.float32) / tf.minimum(h, w)
+    scale = tf.cast(scale_to or size, tf.float32) / tf.minimum(h, w)
     if not resize:
         scale = tf.maximum(scale, 1.0)
     new_hw = tf.cast(tf.math.ceil(tf.stack([h, w]) * scale), tf.int32)
@@ -53,7 +71,8 @@ def resize_and_crop(image, size, random=True, seed=None, resize=True):
     return tf.clip_by_value(image, 0.0, 255.0)
 
 
-def _crops(encoded_images, image_size, batch_size, seed, shuffle_buffer, resize=True):
+def _crops(encoded_images, image_size, batch_size, seed, shuffle_buffer, resize=True,
+           scale_to=None):
     """Shuffled, repeated, cropped and batched; the same batches for the same `seed`
     (crops use stateless random ops keyed by (seed, example index))."""
     if seed is None:
@@ -61,22 +80,26 @@ def _crops(encoded_images, image_size, batch_size, seed, shuffle_buffer, resize=
     ds = encoded_images.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
     ds = ds.repeat().enumerate()
     ds = ds.map(lambda i, b: resize_and_crop(
-                    decode_rgb(b), image_size, resize=resize,
+                    decode_rgb(b), image_size, resize=resize, scale_to=scale_to,
                     seed=tf.stack([tf.constant(seed, tf.int32), tf.cast(i % (2**31 - 1), tf.int32)])),
                 num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
     return ds.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
 
 
-def folder_dataset(directory, image_size=256, batch_size=4, seed=None, resize=True):
-    """Endless shuffled batches of random crops from the images in `directory`."""
+def folder_dataset(directory, image_size=256, batch_size=4, seed=None, resize=True,
+                   scale_to=None):
+    """Endless shuffled batches of random crops from the images in `directory`.
+
+    The encoded files are read once and kept in memory (the training folder is 52 MiB)."""
     paths = list_images(directory)
     files = tf.data.Dataset.from_tensor_slices(paths).map(
-        tf.io.read_file, num_parallel_calls=tf.data.AUTOTUNE)
-    return _crops(files, image_size, batch_size, seed, shuffle_buffer=len(paths), resize=resize)
+        tf.io.read_file, num_parallel_calls=tf.data.AUTOTUNE).cache()
+    return _crops(files, image_size, batch_size, seed, shuffle_buffer=len(paths),
+                  resize=resize, scale_to=scale_to)
 
 
 def tfds_dataset(name="coco/2017", split="train", image_size=256, batch_size=4, seed=None,
-                 data_dir=None, resize=True):
+                 data_dir=None, resize=True, scale_to=None):
     """The same from a TensorFlow Datasets image dataset (COCO in the paper).
 
     Needs `tensorflow-datasets` and the data prepared or downloadable."""
@@ -84,7 +107,7 @@ def tfds_dataset(name="coco/2017", split="train", image_size=256, batch_size=4, 
     ds = tfds.load(name, split=split, data_dir=data_dir, shuffle_files=True,
                    decoders={"image": tfds.decode.SkipDecoding()})
     return _crops(ds.map(lambda ex: ex["image"]), image_size, batch_size, seed,
-                  shuffle_buffer=1000, resize=resize)
+                  shuffle_buffer=1000, resize=resize, scale_to=scale_to)
 
 
 def training_dataset(train_dir=None, tfds_name=None, **kwargs):
@@ -92,6 +115,24 @@ def training_dataset(train_dir=None, tfds_name=None, **kwargs):
     if tfds_name:
         return tfds_dataset(tfds_name, **kwargs)
     return folder_dataset(train_dir, **kwargs)
+
+
+def phased_dataset(phases, start_step, train_dir=None, tfds_name=None, seed=None):
+    """Batches for a run whose crops change with the step (progressive resizing), from
+    `start_step` on: `phases` is a list of `CropPhase`, each used until its `until_step`
+    (the last one for ever). Batches of different phases differ in shape."""
+    remaining = [p for p in phases if p.until_step is None or p.until_step > start_step]
+    remaining = remaining or phases[-1:]
+    step = start_step
+    combined = None
+    for phase in remaining:
+        ds = training_dataset(train_dir, tfds_name, image_size=phase.crop_size,
+                              scale_to=phase.scale_to, batch_size=phase.batch_size, seed=seed)
+        if phase is not remaining[-1]:
+            ds = ds.take(phase.until_step - step)
+            step = phase.until_step
+        combined = ds if combined is None else combined.concatenate(ds)
+    return combined
 
 
 def load_style_image(path, size=None):

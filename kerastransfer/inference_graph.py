@@ -42,6 +42,7 @@ def supports(network):
     nearest upsampling and batch norm or none."""
     if isinstance(network, TransformerNet):
         return (network.padding == "reflect" and network.normalization == "instance"
+                and network.decoder_normalization in (None, "instance")
                 and network.upsampling == "nearest")
     if isinstance(network, SuperResolutionNet):
         return network.upsampling == "nearest" and network.normalization in ("batch", None)
@@ -78,8 +79,7 @@ def _style_one(net, images, dtype):
     x = _upsample_conv_norm(net.up1.conv, x, half)
     x = _upsample_conv_norm(net.up2.conv, x, full)
     x = _output_conv(net.conv_out, x)[:, :height, :width, :]
-    x = tf.cast(x, tf.float32)
-    return 127.5 * (tf.tanh(x) + 1.0)
+    return net.to_pixels(x, training=False)
 
 
 def _super_resolution_one(net, images, dtype):

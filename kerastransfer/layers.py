@@ -9,7 +9,8 @@ from keras import layers, ops
 from kerastransfer import norm_statistics
 
 PADDINGS = ("reflect", "paper")
-NORMALIZATIONS = ("instance", "batch")
+NORMALIZATIONS = ("instance", "batch", "centred")
+OUTPUT_HEADS = ("tanh", "clip", "linear")
 UPSAMPLINGS = ("nearest", "transpose")
 
 
@@ -23,11 +24,17 @@ class InstanceNormalization(layers.Layer):
     precision and so the statistics can come from outside the input: inside a
     `norm_statistics.StatisticsScope` every tile of a huge image is normalised with the
     whole image's moments, so the tiles agree with one another.
+
+    `divide_by_std=False` subtracts the mean but keeps the contrast ("centred"): the
+    StyleGAN2 analysis (Karras et al. 2020) traces droplet artefacts to generators that
+    spike one location to dominate a normaliser's variance, and a mean-only normaliser
+    gives them nothing to gain from it.
     """
 
-    def __init__(self, epsilon=1e-5, **kwargs):
+    def __init__(self, epsilon=1e-5, divide_by_std=True, **kwargs):
         super().__init__(**kwargs)
         self.epsilon = epsilon
+        self.divide_by_std = divide_by_std
 
     def build(self, input_shape):
         channels = input_shape[-1]
@@ -41,17 +48,22 @@ class InstanceNormalization(layers.Layer):
             mean, variance = ops.moments(x, axes=[1, 2], keepdims=True)
         else:
             mean, variance = scope.normalization_moments(x)
-        x = (x - mean) * ops.rsqrt(variance + self.epsilon)
+        x = x - mean
+        if self.divide_by_std:
+            x = x * ops.rsqrt(variance + self.epsilon)
         x = x * ops.cast(self.gamma, "float32") + ops.cast(self.beta, "float32")
         return ops.cast(x, self.compute_dtype)
 
     def get_config(self):
-        return {**super().get_config(), "epsilon": self.epsilon}
+        return {**super().get_config(), "epsilon": self.epsilon,
+                "divide_by_std": self.divide_by_std}
 
 
 def _normalization(kind, name):
     if kind == "instance":
         return InstanceNormalization(name=name)
+    if kind == "centred":
+        return InstanceNormalization(divide_by_std=False, name=name)
     if kind == "batch":
         return layers.BatchNormalization(epsilon=1e-5, name=name)
     raise ValueError(f"normalization must be one of {NORMALIZATIONS}, got {kind!r}")
@@ -192,3 +204,37 @@ class ScaledTanh(layers.Layer):
     def call(self, inputs):
         x = ops.cast(inputs, "float32")
         return 127.5 * (ops.tanh(x) + 1.0)
+
+
+@keras.saving.register_keras_serializable(package="kerastransfer")
+class PixelHead(layers.Layer):
+    """Maps the last convolution x to pixel values 127.5 (x + 1), kept in [0, 255].
+
+    kind "tanh": 127.5 (tanh x + 1), the paper's head. Its gradient vanishes where it
+        saturates, so a patch pushed to 0 or 255 early in training gets no signal to come
+        back: the saturated discs ("blobs") of short CPU runs sit at its floor.
+    kind "clip": clipped to [0, 255] in the forward pass, with the identity as gradient
+        (straight-through), so saturated pixels still learn.
+    kind "linear": unbounded while training (the objective's range penalty keeps it in
+        range, as the PyTorch example's linear head relies on the loss alone), clipped
+        at inference.
+    """
+
+    def __init__(self, kind="tanh", **kwargs):
+        super().__init__(**kwargs)
+        if kind not in OUTPUT_HEADS:
+            raise ValueError(f"output head must be one of {OUTPUT_HEADS}, got {kind!r}")
+        self.kind = kind
+
+    def call(self, inputs, training=None):
+        x = ops.cast(inputs, "float32")
+        if self.kind == "tanh":
+            return 127.5 * (ops.tanh(x) + 1.0)
+        x = 127.5 * (x + 1.0)
+        clipped = ops.clip(x, 0.0, 255.0)
+        if self.kind == "clip":
+            return x + ops.stop_gradient(clipped - x)
+        return x if training else clipped
+
+    def get_config(self):
+        return {**super().get_config(), "kind": self.kind}

@@ -56,3 +56,13 @@ def pixel_loss(images, target_images):
     """ℓ_pixel = ‖ŷ − y‖²₂ / (C H W), on pixel values scaled to [0, 1]."""
     diff = (_f32(images) - _f32(target_images)) / 255.0
     return ops.mean(ops.mean(ops.square(diff), axis=[1, 2, 3]))
+
+
+def range_penalty(images):
+    """Mean squared distance (in levels) of each pixel from [0, 255], per image.
+
+    Not in the paper: a linear output head is unbounded while training, and this keeps it
+    in the range the image will be clipped to."""
+    x = _f32(images)
+    excess = ops.relu(-x) + ops.relu(x - 255.0)
+    return ops.mean(ops.mean(ops.square(excess), axis=[1, 2, 3]))

@@ -22,11 +22,13 @@ class LossWeights:
     style_weight: float = 1.0
     tv_weight: float = 1e-6
     pixel_weight: float = 0.0
+    range_weight: float = 0.0
 
     def __post_init__(self):
         self.content_layers = tuple(keras_layer_name(n) for n in self.content_layers)
         self.style_layers = tuple(keras_layer_name(n) for n in self.style_layers)
-        for field in ("content_weight", "style_weight", "tv_weight", "pixel_weight"):
+        for field in ("content_weight", "style_weight", "tv_weight", "pixel_weight",
+                      "range_weight"):
             if getattr(self, field) < 0:
                 raise ValueError(f"{field} must be >= 0, got {getattr(self, field)}")
 
@@ -86,7 +88,7 @@ class PerceptualObjective:
         return self.loss_network(content_images, layers=self.weights.content_layers)
 
     def terms(self, outputs, content_images, content_targets=None):
-        """{'content', 'style', 'tv', 'pixel', 'total'}: weighted float32 scalars."""
+        """{'content', 'style', 'tv', 'pixel', 'range', 'total'}: weighted float32 scalars."""
         w = self.weights
         if content_targets is None and w.content_layers:
             content_targets = self.content_targets(content_images)
@@ -97,8 +99,10 @@ class PerceptualObjective:
         style = losses.style_reconstruction_loss(features, self.style_grams) if self.style_grams else 0.0
         tv = losses.total_variation_loss(outputs) if w.tv_weight else 0.0
         pixel = losses.pixel_loss(outputs, content_images) if w.pixel_weight else 0.0
+        out_of_range = losses.range_penalty(outputs) if w.range_weight else 0.0
         terms = {"content": w.content_weight * content, "style": w.style_weight * style,
-                 "tv": w.tv_weight * tv, "pixel": w.pixel_weight * pixel}
+                 "tv": w.tv_weight * tv, "pixel": w.pixel_weight * pixel,
+                 "range": w.range_weight * out_of_range}
         terms = {k: ops.cast(v, "float32") for k, v in terms.items()}
-        terms["total"] = terms["content"] + terms["style"] + terms["tv"] + terms["pixel"]
+        terms["total"] = sum(terms[k] for k in ("content", "style", "tv", "pixel", "range"))
         return terms

@@ -3,13 +3,74 @@
 One function, `train_style_network`, that the command line and `tools/train_zoo` call:
 data → objective → fit (resumable) → float32 SavedModel with its full record.
 """
+import hashlib
+import json
 import os
 
 import tensorflow as tf
 
-from kerastransfer import data, distribute, export, training
+from kerastransfer import data, distribute, export, image_io, training
 from kerastransfer.objective import LossWeights, PerceptualObjective
 from kerastransfer.transformer_net import TransformerNet
+
+
+NETWORK_KEYS = ("width", "normalization", "padding", "upsampling", "residual_blocks",
+                "decoder_normalization", "output_head")
+
+
+def crop_phases(steps, image_size, batch_size, small_crop_size=None, small_crop_fraction=0.0,
+                small_batch_size=None):
+    """Progressive resizing: the first `small_crop_fraction` of the steps on
+    `small_crop_size` crops cut at the scale of `image_size` training (about 4× cheaper
+    per step at half the side), the rest on `image_size` crops."""
+    final = data.CropPhase(image_size, image_size, batch_size)
+    small_steps = int(round(steps * small_crop_fraction)) if small_crop_size else 0
+    if small_steps <= 0:
+        return [final]
+    small = data.CropPhase(small_crop_size, image_size, small_batch_size or batch_size,
+                           until_step=small_steps)
+    return [small, final]
+
+
+RUN_CONFIG_FILE = "run_config.json"
+
+
+def check_same_run(output_dir, config):
+    """Refuses to continue a run folder with another network or style: the first run
+    writes `config` (flag name → value) beside its checkpoints; later runs must match."""
+    path = os.path.join(output_dir, RUN_CONFIG_FILE)
+    if not os.path.exists(path):
+        os.makedirs(output_dir, exist_ok=True)
+        image_io.write_json(path, config)
+        return
+    with open(path) as f:
+        saved = json.load(f)
+    for flag, value in config.items():
+        if flag in saved and saved[flag] != value:
+            raise ValueError(f"{output_dir} holds a run with --{flag}={saved[flag]}, not "
+                             f"{value}; use a new --output_dir (with --init_from={output_dir}"
+                             "/export to start from its network)")
+
+
+def _file_sha256(path):
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+def warm_start_from(model_name_or_path, transformer):
+    """Copies an exported style model's weights into `transformer` (the same
+    architecture), so a run on a new machine continues from the shipped model."""
+    from kerastransfer.stylize import ExportedModel
+    source = ExportedModel(model_name_or_path)
+    if source.record.get("task") != "style":
+        raise ValueError(f"{model_name_or_path}: --init_from needs a style model")
+    network = source.keras_network()
+    mine, theirs = transformer.get_config(), network.get_config()
+    for key in NETWORK_KEYS:
+        if mine.get(key) != theirs.get(key):
+            raise ValueError(f"{model_name_or_path}: its network has {key}={theirs.get(key)!r}, "
+                             f"this run {key}={mine.get(key)!r}")
+    transformer.set_weights(network.get_weights())
 
 
 def train_style_network(style_image, output_dir, steps, train_dir=None, tfds_name=None,
@@ -18,24 +79,43 @@ def train_style_network(style_image, output_dir, steps, train_dir=None, tfds_nam
                         normalization="instance", padding="reflect", upsampling="nearest",
                         precision="float32", jit_compile=False, checkpoint_every=100,
                         sample_every=100, sample_image=None, vgg_weights="torchvision",
-                        seed=None, verbose=1, strategy=None):
+                        seed=None, verbose=1, strategy=None, decoder_normalization=None,
+                        output_head="tanh", small_crop_size=None, small_crop_fraction=0.0,
+                        small_batch_size=None, init_from=None, on_start=None):
     """Trains (or resumes) a network for `style_image` and exports it to `export_dir`
     (default `output_dir/export`). Returns (export path, record dict).
 
+    `learning_rate`: a float or a `training.LearningRateSchedule`.
+    `small_crop_*`: progressive resizing (`crop_phases`).
+    `init_from`: a shipped model name or SavedModel path to start from, when
+    `output_dir` holds no checkpoint yet.
     `strategy`: a tf.distribute strategy (`distribute.make_strategy`) or None; then
     `batch_size` is per replica, and only the chief exports (others return path None)."""
     name = name or os.path.splitext(os.path.basename(style_image))[0]
     policy = training.set_precision(precision)
+    phases = crop_phases(steps, image_size, batch_size, small_crop_size, small_crop_fraction,
+                         small_batch_size)
+    if not isinstance(learning_rate, training.LearningRateSchedule):
+        learning_rate = training.LearningRateSchedule(peak=learning_rate)
+    run_config = {"style_image": _file_sha256(style_image), "style_size": style_size,
+                  "width": width, "normalization": normalization, "padding": padding,
+                  "upsampling": upsampling, "decoder_normalization": decoder_normalization,
+                  "output_head": output_head}
+    if distribute.is_chief(strategy):
+        check_same_run(output_dir, run_config)
     try:
-        dataset = data.training_dataset(train_dir, tfds_name, image_size=image_size,
-                                        batch_size=batch_size,
-                                        seed=distribute.data_seed(seed, strategy))
+        data_seed = distribute.data_seed(seed, strategy)
+
+        def dataset(start_step):
+            return data.phased_dataset(phases, start_step, train_dir, tfds_name, seed=data_seed)
+
         style = data.load_style_image(style_image, style_size)
         with distribute.scope(strategy):
             objective = PerceptualObjective.build(weights, style, vgg_weights=vgg_weights)
             transformer = TransformerNet(width=width, normalization=normalization,
                                          padding=padding, upsampling=upsampling,
-                                         name="transformer")
+                                         decoder_normalization=decoder_normalization,
+                                         output_head=output_head, name="transformer")
             trainer = training.PerceptualTrainer(transformer, objective)
         samples = None
         if sample_image:
@@ -44,7 +124,9 @@ def train_style_network(style_image, output_dir, steps, train_dir=None, tfds_nam
         result = training.train(trainer, dataset, steps, output_dir,
                                 checkpoint_every=checkpoint_every, sample_images=samples,
                                 sample_every=sample_every, learning_rate=learning_rate,
-                                jit_compile=jit_compile, verbose=verbose, strategy=strategy)
+                                jit_compile=jit_compile, verbose=verbose, strategy=strategy,
+                                init_weights=(lambda net: warm_start_from(init_from, net))
+                                if init_from else None, on_start=on_start)
     finally:
         training.set_precision("float32")
     data_name = tfds_name or os.path.basename(os.path.normpath(train_dir))
@@ -53,12 +135,14 @@ def train_style_network(style_image, output_dir, steps, train_dir=None, tfds_nam
         "name": name,
         "style_image": os.path.basename(style_image),
         "style_size": style_size,
-        "network": {k: v for k, v in transformer.get_config().items()
-                    if k in ("width", "normalization", "padding", "upsampling", "residual_blocks")},
+        "network": {k: v for k, v in transformer.get_config().items() if k in NETWORK_KEYS},
         "loss": weights.to_json(),
-        "train": training.train_record(result, data_name, batch_size, image_size,
-                                       learning_rate, policy, jit_compile,
-                                       distribute.replicas(strategy)),
+        "train": {**training.train_record(result, data_name, batch_size, image_size,
+                                          learning_rate.peak, policy, jit_compile,
+                                          distribute.replicas(strategy)),
+                  "learning_rate_schedule": learning_rate.to_json(),
+                  "crop_phases": [p.to_json() for p in phases],
+                  **({"init_from": init_from} if init_from else {})},
         "vgg16_weights": vgg_weights if vgg_weights in ("torchvision", "imagenet") else "file",
         "vgg16_weights_sha256": objective.loss_network.fingerprint,
         "metrics": {"final_train_loss": training.final_losses(result["history"])},
@@ -66,5 +150,6 @@ def train_style_network(style_image, output_dir, steps, train_dir=None, tfds_nam
     if not distribute.is_chief(strategy):
         return None, record
     export_dir = export_dir or os.path.join(output_dir, "export")
-    export.export_saved_model(export.float32_copy(transformer), export_dir, record, overwrite=True)
+    export.export_saved_model(export.float32_copy(transformer), export_dir, record, overwrite=True,
+                              style_image=style_image)
     return export_dir, record

@@ -6,6 +6,7 @@ loss curve) together and returns the loss history and wall time; the transformer
 trained in place.
 """
 import csv
+import dataclasses
 import datetime
 import json
 import math
@@ -19,9 +20,10 @@ import numpy as np
 import tensorflow as tf
 
 from kerastransfer import distribute, image_io
+from kerastransfer.progress import Progress
 from kerastransfer.vgg_weights import weights_fingerprint
 
-TERMS = ("total", "content", "style", "tv", "pixel")
+TERMS = ("total", "content", "style", "tv", "pixel", "range")
 
 
 class PerceptualTrainer(keras.Model):
@@ -176,12 +178,86 @@ class WallClock(keras.callbacks.Callback):
                                         "step": optimizer_step(self.model)})
 
 
+@dataclasses.dataclass(frozen=True)
+class LearningRateSchedule:
+    """Adam's learning rate over the run: a linear warm-up from 0 to `peak` over
+    `warmup_steps`, then constant ("constant") or a cosine decay to `final_fraction`·peak
+    at the run's last step ("cosine", Loshchilov & Hutter 2017)."""
+    peak: float = 1e-3
+    warmup_steps: int = 0
+    decay: str = "constant"
+    final_fraction: float = 0.0
+
+    def __post_init__(self):
+        if self.decay not in ("constant", "cosine"):
+            raise ValueError(f"decay must be 'constant' or 'cosine', got {self.decay!r}")
+        if self.peak <= 0 or self.warmup_steps < 0 or not 0 <= self.final_fraction <= 1:
+            raise ValueError(f"bad learning-rate schedule {self}")
+
+    def build(self, steps):
+        """A Keras schedule for a run of `steps` optimizer steps in all. Always a schedule
+        object, even for a constant rate: Adam then holds the same variables whatever the
+        schedule, so a run resumed with another schedule still restores its state."""
+        warmup = min(self.warmup_steps, max(steps - 1, 0))
+        constant = self.decay == "constant"
+        return keras.optimizers.schedules.CosineDecay(
+            0.0 if warmup else self.peak,
+            decay_steps=1 if constant else max(steps - warmup, 1),
+            alpha=1.0 if constant else self.final_fraction,
+            warmup_target=self.peak if warmup else None, warmup_steps=warmup)
+
+    def to_json(self):
+        return dataclasses.asdict(self)
+
+
+class StepProgress(keras.callbacks.Callback):
+    """Progress in optimizer steps out of the run's `steps` (across resumes), with the
+    loss terms: a live bar on a terminal, plain lines otherwise (`progress.Progress`)."""
+
+    def __init__(self, steps, every_fraction=0.02):
+        super().__init__()
+        self.steps = steps
+        self.every_fraction = every_fraction
+
+    def on_train_begin(self, logs=None):
+        self.progress = Progress(self.steps, "step", label="training",
+                                 every_fraction=self.every_fraction)
+
+    def on_train_batch_end(self, batch, logs=None):
+        values = [(t, float(logs[t])) for t in TERMS if logs and t in logs and float(logs[t])]
+        self.progress.update(optimizer_step(self.model), values)
+
+
+def resume_state(trainer, backup):
+    """Loads the newest checkpoint of `backup` (an `AtomicBackupAndRestore`) into
+    `trainer` now, as `fit` would at its start, and returns the optimizer step it holds
+    (0 when there is none), so the data can start in the right crop-size phase.
+
+    Raises ValueError when a checkpoint exists but its optimizer state did not load
+    (Keras only warns, and training would silently start again from step 0)."""
+    backup.set_model(trainer)
+    backup.on_train_begin()
+    step = optimizer_step(trainer)
+    if step == 0 and os.path.exists(backup._weights_path):
+        raise ValueError(f"{os.path.dirname(backup.backup_dir)}: its checkpoint was written "
+                         "by an incompatible version or optimizer; train in a new "
+                         "--output_dir (with --init_from to keep the weights)")
+    return step
+
+
 def train(trainer, dataset, steps, output_dir, checkpoint_every=100, log_every=10,
           sample_images=None, sample_every=100, learning_rate=1e-3, jit_compile=False,
-          verbose=1, strategy=None):
+          verbose=1, strategy=None, init_weights=None, on_start=None):
     """Runs `fit` until the optimizer has taken `steps` steps, resuming from
     `output_dir/backup` if an earlier run left one. Returns a dict with the history of
-    mean loss terms per checkpoint interval and the wall seconds over all runs.
+    mean loss terms per checkpoint interval, the wall seconds over all runs and the step
+    this run started from.
+
+    `dataset`: a tf.data dataset, or a function of the step training starts from that
+    returns one (so a recipe whose crop size changes mid-run resumes in the right phase).
+    `learning_rate`: a float or a `LearningRateSchedule`.
+    `init_weights`: a function called with the transformer when no checkpoint exists (a
+    warm start); `on_start`: called with the step training resumes from, before any step.
 
     With a tf.distribute `strategy` (`distribute.make_strategy`; `trainer` created under
     its scope) `dataset` is batched per replica; only the chief writes logs and samples,
@@ -191,10 +267,22 @@ def train(trainer, dataset, steps, output_dir, checkpoint_every=100, log_every=1
     """
     own_dir = distribute.worker_dir(output_dir, strategy)
     os.makedirs(own_dir, exist_ok=True)
+    dataset_from = dataset if callable(dataset) else (lambda start: dataset)
+    if not isinstance(learning_rate, LearningRateSchedule):
+        learning_rate = LearningRateSchedule(peak=learning_rate)
+    backup = AtomicBackupAndRestore(
+        os.path.join(own_dir, "backup"), save_freq="epoch", double_checkpoint=True,
+        delete_checkpoint=False)
     with distribute.scope(strategy):
-        trainer.compile(optimizer=keras.optimizers.Adam(learning_rate), jit_compile=jit_compile)
-        example = next(iter(dataset.take(1)))
+        trainer.compile(optimizer=keras.optimizers.Adam(learning_rate.build(steps)),
+                        jit_compile=jit_compile)
+        example = next(iter(dataset_from(0).take(1)))
         trainer(trainer.inputs_fn(example) if trainer.inputs_fn else example)  # build variables
+        start = resume_state(trainer, backup)
+        if start == 0 and init_weights is not None:
+            init_weights(trainer.transformer)
+    if on_start is not None:
+        on_start(start)
     chief = distribute.is_chief(strategy)
     clock = WallClock(os.path.join(own_dir, "train_state.json"))
     nan_guard = StopOnNaN()
@@ -203,6 +291,8 @@ def train(trainer, dataset, steps, output_dir, checkpoint_every=100, log_every=1
     # the last row of each) instead of leaving a hole in the loss curve.
     callbacks = [StopAtStep(steps), nan_guard]
     if chief:
+        if verbose:
+            callbacks.append(StepProgress(steps))
         callbacks += [
             keras.callbacks.CSVLogger(os.path.join(output_dir, "history.csv"), append=True),
             keras.callbacks.TensorBoard(os.path.join(output_dir, "logs"), update_freq=log_every),
@@ -211,17 +301,15 @@ def train(trainer, dataset, steps, output_dir, checkpoint_every=100, log_every=1
     if sample_images is not None and chief:
         callbacks.append(SampleImages(sample_images, os.path.join(output_dir, "samples"),
                                       sample_every))
-    callbacks.append(AtomicBackupAndRestore(
-        os.path.join(own_dir, "backup"), save_freq="epoch", double_checkpoint=True,
-        delete_checkpoint=False))
+    callbacks.append(backup)
     epochs = math.ceil(steps / checkpoint_every)
-    trainer.fit(distribute.per_replica_input(dataset, strategy), epochs=epochs,
-                steps_per_epoch=checkpoint_every, callbacks=callbacks,
-                verbose=verbose if chief else 0, shuffle=False)
+    trainer.fit(distribute.per_replica_input(dataset_from(start), strategy), epochs=epochs,
+                steps_per_epoch=checkpoint_every, callbacks=callbacks, verbose=0,
+                shuffle=False)
     if nan_guard.bad_step is not None:
         raise FloatingPointError(f"loss became NaN or infinite at step {nan_guard.bad_step}")
     return {"history": read_history(output_dir), "wall_seconds": clock.seconds(),
-            "steps": optimizer_step(trainer),
+            "steps": optimizer_step(trainer), "started_at": start,
             "weights_sha256": weights_fingerprint(trainer.transformer)}
 
 

@@ -1,0 +1,163 @@
+"""How good a style network is, on photos it never trained on (one command per model).
+
+    python tools/evaluate_style.py --model=udnie[,runs/x/export,...] [--sizes=256,512,1024]
+        [--lbfgs_iterations=300] [--lbfgs_init=noise,content] [--lbfgs_photos=12]
+        [--json=out.json] [--samples=DIR]
+
+For each model, on the 12 validation photos of `kerastransfer.style_evaluation` (Set14 and
+BSD100; none is in the training folder), resized so the longer side is each size:
+
+- the model's own objective (loss layers, weights and style image from its record, the
+  VGG-16 weights checked by SHA-256) at 512 px: its mean, and relative to the untouched
+  photo's objective and to L-BFGS after --lbfgs_iterations from white noise;
+- how many Gatys L-BFGS iterations reach the network's objective, from white noise (the
+  paper's protocol for its Figure 5: i.i.d. uniform [0, 255] noise per pixel and channel,
+  seed 0) and from the photo. A curve depends only on the objective and the photo, so it
+  is computed once and cached in --cache_dir for every model of the same objective;
+- the blob score at every size (`style_evaluation.blob_score`): mean and largest.
+
+Prints a Markdown table, one row per model; --json keeps every photo's numbers.
+"""
+import os
+
+from absl import app, flags
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SHARED = os.path.join(os.path.dirname(REPO), "shared", "data")
+
+flags.DEFINE_list("model", ["udnie"], "Shipped style model names or SavedModel paths.")
+flags.DEFINE_string("data_dir", SHARED, "Folder holding sr_benchmarks/ (the photos).")
+flags.DEFINE_string("styles_dir", os.path.join(SHARED, "styles"),
+                    "Where to find a style image the model does not carry as an asset.")
+flags.DEFINE_list("sizes", ["256", "512", "1024"], "Longer sides for the blob score.")
+flags.DEFINE_integer("objective_size", 512, "Longer side for the objective and L-BFGS.")
+flags.DEFINE_integer("lbfgs_iterations", 300, "L-BFGS iterations per photo (0: skip).")
+flags.DEFINE_list("lbfgs_init", ["noise", "content"], "L-BFGS starting points.")
+flags.DEFINE_integer("lbfgs_photos", 12, "Run L-BFGS on the first N validation photos.")
+flags.DEFINE_string("cache_dir", os.path.join(REPO, "runs", "lbfgs_cache"),
+                    "Cache of L-BFGS curves.")
+flags.DEFINE_string("json", None, "Also write every photo's numbers here.")
+flags.DEFINE_string("samples", None, "Write each model's outputs at 512 px here (PNG).")
+FLAGS = flags.FLAGS
+
+
+def style_image_path(model):
+    """The model's style image: its SavedModel asset if it has one, else --styles_dir."""
+    name = model.record["style_image"]
+    asset = os.path.join(model.path, "assets", name)
+    return asset if os.path.isfile(asset) else os.path.join(FLAGS.styles_dir, name)
+
+
+def evaluate(name):
+    """Every number of one model; returns {"model", "photos": [...], "summary": {...}}."""
+    import numpy as np
+    from kerastransfer import data, style_evaluation as se
+    from kerastransfer.objective import LossWeights, PerceptualObjective
+    from kerastransfer.stylize import ExportedModel
+
+    model = ExportedModel(name)
+    record = model.record
+    if record.get("task") != "style":
+        raise SystemExit(f"error: {name}: not a style model")
+    style_path = style_image_path(model)
+    weights = LossWeights.from_json(record["loss"])
+    objective = PerceptualObjective.build(
+        weights, data.load_style_image(style_path, record.get("style_size")))
+    if objective.loss_network.fingerprint != record["vgg16_weights_sha256"]:
+        raise SystemExit(f"error: {name}: VGG-16 weights differ from its training's")
+    with open(style_path, "rb") as f:
+        import hashlib
+        style_sha256 = hashlib.sha256(f.read()).hexdigest()
+    cache_key = {"loss": weights.to_json(), "style_sha256": style_sha256,
+                 "style_size": record.get("style_size"),
+                 "vgg16": objective.loss_network.fingerprint}
+    photos = []
+    for index, relative in enumerate(se.VALIDATION_PHOTOS):
+        path = os.path.join(FLAGS.data_dir, "sr_benchmarks", relative)
+        row = {"photo": relative, "blob_score": {}}
+        for size in sorted({*map(int, FLAGS.sizes), FLAGS.objective_size}):
+            photo = se.load_photo(path, size)
+            styled = model(photo[np.newaxis])[0]
+            if str(size) in FLAGS.sizes:
+                row["blob_score"][size] = se.blob_score(styled, photo)
+            if size != FLAGS.objective_size:
+                continue
+            row["network"] = se.objective_terms(objective, styled, photo)
+            row["photo_objective"] = se.objective_terms(objective, photo, photo)["total"]
+            if FLAGS.samples:
+                from kerastransfer.image_io import write_image
+                stem = os.path.splitext(os.path.basename(relative))[0]
+                os.makedirs(FLAGS.samples, exist_ok=True)
+                write_image(os.path.join(FLAGS.samples, f"{record['name']}_{stem}.png"),
+                            styled, overwrite=True)
+            if FLAGS.lbfgs_iterations and index < FLAGS.lbfgs_photos:
+                from kerastransfer.gatys import first_iteration_reaching
+                for init in FLAGS.lbfgs_init:
+                    history = se.lbfgs_history(objective, photo, FLAGS.lbfgs_iterations, init,
+                                               FLAGS.cache_dir, cache_key)
+                    row[f"lbfgs_{init}_final"] = history[-1]
+                    row[f"iterations_from_{init}"] = first_iteration_reaching(
+                        history, row["network"]["total"])
+        photos.append(row)
+        print(f"{record['name']} {relative}: objective {row['network']['total']:.3f} "
+              f"(photo {row['photo_objective']:.3f}), blob score "
+              + " / ".join(f"{row['blob_score'][s]:.2f}" for s in sorted(row["blob_score"]))
+              + "".join(f", from {i}: {row.get(f'iterations_from_{i}')}"
+                        for i in FLAGS.lbfgs_init if f"lbfgs_{i}_final" in row), flush=True)
+    return {"model": name, "name": record["name"], "photos": photos,
+            "summary": summarise(photos)}
+
+
+def summarise(photos):
+    import numpy as np
+    network = [p["network"]["total"] for p in photos]
+    summary = {"objective": float(np.mean(network)),
+               "vs_photo": float(np.mean([p["network"]["total"] / p["photo_objective"]
+                                          for p in photos])),
+               "worse_than_photo": sum(p["network"]["total"] >= p["photo_objective"]
+                                       for p in photos)}
+    for size in photos[0]["blob_score"]:
+        scores = [p["blob_score"][size] for p in photos]
+        summary[f"blob_{size}"] = (float(np.mean(scores)), float(np.max(scores)))
+    for init in FLAGS.lbfgs_init:
+        done = [p for p in photos if f"lbfgs_{init}_final" in p]
+        if not done:
+            continue
+        iterations = [p[f"iterations_from_{init}"] or np.inf for p in done]
+        summary[f"iterations_from_{init}"] = float(np.median(iterations))
+        summary[f"vs_lbfgs_{init}"] = float(np.mean(
+            [p["network"]["total"] / p[f"lbfgs_{init}_final"] for p in done]))
+    return summary
+
+
+def print_table(results):
+    sizes = [key for key in results[0]["summary"] if key.startswith("blob_")]
+    inits = [i for i in FLAGS.lbfgs_init if f"iterations_from_{i}" in results[0]["summary"]]
+    print(f"\n{len(results[0]['photos'])} validation photos; objective at "
+          f"{FLAGS.objective_size} px; L-BFGS up to {FLAGS.lbfgs_iterations} iterations\n")
+    header = ["model", "objective", "÷ photo's", "photos not beaten"]
+    header += [f"÷ L-BFGS@{FLAGS.lbfgs_iterations} ({i})" for i in inits]
+    header += [f"iterations from {i} (median)" for i in inits]
+    header += [f"blob score {k[5:]} px (mean / max)" for k in sizes]
+    print("| " + " | ".join(header) + " |\n|" + "---|" * len(header))
+    for r in results:
+        s = r["summary"]
+        cells = [r["model"], f"{s['objective']:.3f}", f"{s['vs_photo']:.3f}",
+                 str(s["worse_than_photo"])]
+        cells += [f"{s[f'vs_lbfgs_{i}']:.3f}" for i in inits]
+        cells += [f"{s[f'iterations_from_{i}']:g}" for i in inits]
+        cells += [f"{s[k][0]:.2f} / {s[k][1]:.2f}" for k in sizes]
+        print("| " + " | ".join(cells) + " |")
+
+
+def main(argv):
+    del argv
+    results = [evaluate(name) for name in FLAGS.model]
+    print_table(results)
+    if FLAGS.json:
+        from kerastransfer.image_io import write_json
+        write_json(FLAGS.json, results)
+
+
+if __name__ == "__main__":
+    app.run(main)
