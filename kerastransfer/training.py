@@ -195,9 +195,11 @@ class LearningRateSchedule:
             raise ValueError(f"bad learning-rate schedule {self}")
 
     def build(self, steps):
-        """A Keras schedule for a run of `steps` optimizer steps in all. Always a schedule
-        object, even for a constant rate: Adam then holds the same variables whatever the
-        schedule, so a run resumed with another schedule still restores its state."""
+        """A float (constant, no warm-up) or a Keras schedule for a run of `steps`
+        optimizer steps in all. Adam holds one more variable for a float than for a
+        schedule, so a run must be resumed with the same kind (`resume_state` says so)."""
+        if self.decay == "constant" and not self.warmup_steps:
+            return self.peak
         warmup = min(self.warmup_steps, max(steps - 1, 0))
         constant = self.decay == "constant"
         return keras.optimizers.schedules.CosineDecay(
@@ -239,9 +241,10 @@ def resume_state(trainer, backup):
     backup.on_train_begin()
     step = optimizer_step(trainer)
     if step == 0 and os.path.exists(backup._weights_path):
-        raise ValueError(f"{os.path.dirname(backup.backup_dir)}: its checkpoint was written "
-                         "by an incompatible version or optimizer; train in a new "
-                         "--output_dir (with --init_from to keep the weights)")
+        raise ValueError(f"{os.path.dirname(backup.backup_dir)}: its checkpoint's optimizer "
+                         "state does not fit this run's (another learning-rate schedule, "
+                         "constant or not?); resume with the run's own flags, or train in a "
+                         "new --output_dir (with --init_from to keep the weights)")
     return step
 
 
