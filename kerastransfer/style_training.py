@@ -22,7 +22,8 @@ def crop_phases(steps, image_size, batch_size, small_crop_size=None, small_crop_
                 small_batch_size=None):
     """Progressive resizing: the first `small_crop_fraction` of the steps on
     `small_crop_size` crops cut at the scale of `image_size` training (about 4× cheaper
-    per step at half the side), the rest on `image_size` crops."""
+    per step at half the side), the rest on `image_size` crops. The phases are fixed when
+    a run starts (`check_same_run`)."""
     final = data.CropPhase(image_size, image_size, batch_size)
     small_steps = int(round(steps * small_crop_fraction)) if small_crop_size else 0
     if small_steps <= 0:
@@ -35,21 +36,28 @@ def crop_phases(steps, image_size, batch_size, small_crop_size=None, small_crop_
 RUN_CONFIG_FILE = "run_config.json"
 
 
-def check_same_run(output_dir, config):
-    """Refuses to continue a run folder with another network or style: the first run
-    writes `config` (flag name → value) beside its checkpoints; later runs must match."""
+def check_same_run(output_dir, config, phases):
+    """Refuses to continue a run folder with another network or style, and keeps its crop
+    phases: the first run writes `config` (flag name → value) and `phases` beside its
+    checkpoints; later runs must match the config and train on the saved phases, so a
+    finished run extended to more steps goes on at the full crop size. Returns the phases."""
     path = os.path.join(output_dir, RUN_CONFIG_FILE)
     if not os.path.exists(path):
         os.makedirs(output_dir, exist_ok=True)
-        image_io.write_json(path, config)
-        return
+        image_io.write_json(path, {**config, "crop_phases": [p.to_json() for p in phases]})
+        return phases
     with open(path) as f:
         saved = json.load(f)
     for flag, value in config.items():
         if flag in saved and saved[flag] != value:
-            raise ValueError(f"{output_dir} holds a run with --{flag}={saved[flag]}, not "
-                             f"{value}; use a new --output_dir (with --init_from={output_dir}"
-                             "/export to start from its network)")
+            what = ("another painting" if flag == "style_image"
+                    else f"--{flag}={saved[flag]}, not {value}")
+            raise ValueError(f"{output_dir} holds a run with {what}; use a new --output_dir "
+                             f"(with --init_from={os.path.join(output_dir, 'export')} to start "
+                             "from its network)")
+    if "crop_phases" not in saved:
+        return phases
+    return [data.CropPhase(**p) for p in saved["crop_phases"]]
 
 
 def _file_sha256(path):
@@ -101,8 +109,7 @@ def train_style_network(style_image, output_dir, steps, train_dir=None, tfds_nam
                   "width": width, "normalization": normalization, "padding": padding,
                   "upsampling": upsampling, "decoder_normalization": decoder_normalization,
                   "output_head": output_head}
-    if distribute.is_chief(strategy):
-        check_same_run(output_dir, run_config)
+    phases = check_same_run(output_dir, run_config, phases)
     try:
         data_seed = distribute.data_seed(seed, strategy)
 

@@ -1,0 +1,75 @@
+"""The blob score: what it catches and what it leaves alone."""
+import numpy as np
+
+from kerastransfer import style_evaluation as se
+
+
+def sky_photo(height=256, width=384):
+    """A bright sky over a darker textured ground, like the photos blobs appear on."""
+    rng = np.random.RandomState(0)
+    photo = np.zeros([height, width, 3], np.float64)
+    photo[: height // 2] = [150, 190, 235] + np.linspace(0, 15, width)[None, :, None]
+    photo[height // 2:] = rng.uniform(40, 120, [height - height // 2, width, 3])
+    return np.clip(photo, 0, 255).astype(np.uint8)
+
+
+def disc(image, centre, radius, colour):
+    yy, xx = np.mgrid[: image.shape[0], : image.shape[1]]
+    inside = (yy - centre[0]) ** 2 + (xx - centre[1]) ** 2 <= radius ** 2
+    image = image.copy()
+    image[inside] = colour
+    return image, inside
+
+
+def test_a_photo_scores_zero():
+    photo = sky_photo()
+    assert se.blob_score(photo, photo) == 0.0
+
+
+def test_a_saturated_disc_on_the_sky_is_caught_with_its_area():
+    photo = sky_photo()
+    for colour in ([0, 0, 0], [255, 110, 0]):  # a black and an orange blob
+        styled, inside = disc(photo, (60, 250), 30, colour)
+        assert se.blob_score(styled, photo) == __import__("pytest").approx(
+            100 * inside.mean(), rel=0.1)
+
+
+def test_strokes_recolouring_and_the_photos_own_darks_are_not_blobs():
+    photo = sky_photo()
+    styled = photo.copy()
+    styled[::12, :] = 0  # thin black strokes across the image
+    styled[:, ::15] = 255
+    assert se.blob_score(styled, photo) == 0.0
+    recoloured = (0.5 * photo + 60).astype(np.uint8)  # a style's consistent recolouring
+    assert se.blob_score(recoloured, photo) == 0.0
+    dark = photo.copy()
+    dark[200:, :100] = 10  # a dark shadow in the photo, kept black by the style
+    styled = dark.copy()
+    styled[200:, :100] = 0
+    assert se.blob_score(styled, dark) == 0.0
+
+
+def test_small_specks_are_below_the_minimum_area():
+    photo = sky_photo()
+    styled, inside = disc(photo, (60, 250), 4, [0, 0, 0])
+    assert inside.mean() < se.MIN_AREA
+    assert se.blob_score(styled, photo) == 0.0
+
+
+def test_lbfgs_curves_are_cached_per_objective_and_photo(tmp_path, monkeypatch):
+    from kerastransfer import gatys
+    calls = []
+
+    def fake_optimize(objective, photo, iterations, init, seed):
+        calls.append(init)
+        return None, [10.0 - i for i in range(iterations)]
+
+    monkeypatch.setattr(gatys, "optimize_image", fake_optimize)
+    photo = sky_photo(32, 32)
+    key = {"loss": "a"}
+    first = se.lbfgs_history(None, photo, 5, "noise", str(tmp_path), key)
+    again = se.lbfgs_history(None, photo, 3, "noise", str(tmp_path), key)
+    assert again == first[:3] and calls == ["noise"]
+    se.lbfgs_history(None, photo, 5, "noise", str(tmp_path), {"loss": "b"})
+    se.lbfgs_history(None, photo, 5, "content", str(tmp_path), key)
+    assert calls == ["noise", "noise", "content"]

@@ -1,0 +1,164 @@
+"""The style recipe's parts: pixel heads, centred normalisation, the learning-rate
+schedule, progressive resizing across resumes, warm starts and run-folder checks."""
+import json
+import os
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from kerastransfer import data, style_training, training
+from kerastransfer.layers import InstanceNormalization, PixelHead
+from kerastransfer.objective import LossWeights
+from kerastransfer.transformer_net import TransformerNet
+
+
+def _gradient_at(head, value, training_mode=True):
+    x = tf.constant([[value]])
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = head(x, training=training_mode)
+    return float(y[0, 0]), float(tape.gradient(y, x)[0, 0])
+
+
+def test_clip_head_keeps_a_gradient_where_tanh_saturates():
+    value, grad = _gradient_at(PixelHead("tanh"), -6.0)
+    assert value < 0.01 and abs(grad) < 0.01 * 127.5  # the tanh's floor: no signal back
+    value, grad = _gradient_at(PixelHead("clip"), -6.0)
+    assert value == 0.0 and grad == pytest.approx(127.5)
+    assert _gradient_at(PixelHead("clip"), 0.2)[0] == pytest.approx(127.5 * 1.2)
+
+
+def test_linear_head_is_unbounded_in_training_and_clipped_at_inference():
+    assert _gradient_at(PixelHead("linear"), 1.5)[0] == pytest.approx(127.5 * 2.5)
+    assert _gradient_at(PixelHead("linear"), 1.5, training_mode=False)[0] == 255.0
+    with pytest.raises(ValueError, match="output head"):
+        PixelHead("sigmoid")
+
+
+def test_centred_norm_removes_the_mean_and_keeps_the_contrast():
+    x = tf.random.normal([2, 8, 8, 3], mean=5.0, stddev=3.0, seed=1)
+    full = InstanceNormalization()(x)
+    centred = InstanceNormalization(divide_by_std=False)(x)
+    assert np.allclose(np.mean(centred, axis=(1, 2)), 0.0, atol=1e-4)
+    assert np.allclose(np.std(full, axis=(1, 2)), 1.0, atol=1e-2)
+    assert np.allclose(np.std(centred, axis=(1, 2)), np.std(x, axis=(1, 2)), rtol=1e-4)
+
+
+@pytest.mark.parametrize("options", [dict(decoder_normalization="centred"),
+                                     dict(output_head="clip"), dict(output_head="linear")])
+def test_recipe_networks_keep_their_config_and_size(options):
+    net = TransformerNet(width=0.125, **options)
+    assert net(tf.zeros([1, 33, 47, 3])).shape == (1, 33, 47, 3)
+    rebuilt = TransformerNet.from_config(net.get_config())
+    assert {k: rebuilt.get_config()[k] for k in options} == options
+    norms = [layer for layer in net._flatten_layers() if isinstance(layer, InstanceNormalization)]
+    if "decoder_normalization" in options:  # encoder full, residuals and decoder centred
+        assert [n.divide_by_std for n in norms[:3]] == [True] * 3
+        assert not any(n.divide_by_std for n in norms[3:])
+
+
+def test_schedule_warms_up_then_decays_to_its_final_fraction():
+    schedule = training.LearningRateSchedule(peak=2e-3, warmup_steps=10, decay="cosine",
+                                             final_fraction=0.1).build(110)
+    rates = [float(schedule(step)) for step in (0, 5, 10, 60, 110)]
+    assert rates[0] == pytest.approx(0.0, abs=1e-9)
+    assert rates[1] == pytest.approx(1e-3, rel=1e-3)
+    assert rates[2] == pytest.approx(2e-3, rel=1e-3)
+    assert rates[3] == pytest.approx(2e-3 * (0.1 + 0.9 * 0.5), rel=1e-3)  # half-way
+    assert rates[4] == pytest.approx(2e-4, rel=1e-3)
+    constant = training.LearningRateSchedule(peak=1e-3, warmup_steps=4).build(50)
+    assert float(constant(40)) == pytest.approx(1e-3)
+    assert training.LearningRateSchedule(peak=1e-3).build(50) == 1e-3
+
+
+def test_phases_switch_crop_size_at_their_step_and_resume_in_the_right_one(photo_dir):
+    phases = style_training.crop_phases(10, 64, 2, small_crop_size=32, small_crop_fraction=0.6,
+                                        small_batch_size=3)
+    assert [(p.crop_size, p.scale_to, p.batch_size, p.until_step) for p in phases] == [
+        (32, 64, 3, 6), (64, 64, 2, None)]
+    shapes = [tuple(b.shape) for b in data.phased_dataset(phases, 0, str(photo_dir)).take(8)]
+    assert shapes == [(3, 32, 32, 3)] * 6 + [(2, 64, 64, 3)] * 2
+    resumed = [tuple(b.shape) for b in data.phased_dataset(phases, 4, str(photo_dir)).take(3)]
+    assert resumed == [(3, 32, 32, 3)] * 2 + [(2, 64, 64, 3)]
+    late = [tuple(b.shape) for b in data.phased_dataset(phases, 8, str(photo_dir)).take(2)]
+    assert late == [(2, 64, 64, 3)] * 2
+
+
+def test_small_crops_are_cut_at_the_large_crops_scale():
+    # a photo whose left half is black, right half white, 100 × 200: scaled so its
+    # shorter side is 64, a 32 crop from the centre sees the edge at the same place
+    photo = np.zeros([100, 200, 3], np.uint8)
+    photo[:, 100:] = 255
+    small = data.resize_and_crop(photo, 32, random=False, scale_to=64)
+    large = data.resize_and_crop(photo, 64, random=False)
+    assert small.shape == (32, 32, 3)
+    np.testing.assert_allclose(small, large[16:48, 16:48], atol=1.0)
+
+
+def _train(tmp_path, style_path, photo_dir, steps, name="run", **kwargs):
+    keras.utils.set_random_seed(0)
+    defaults = dict(weights=LossWeights(content_layers=("relu2_2",),
+                                        style_layers=("relu1_2", "relu2_2")),
+                    image_size=32, batch_size=2, width=0.125, vgg_weights="random",
+                    checkpoint_every=2, verbose=0, style_size=32, seed=0,
+                    small_crop_size=32, small_crop_fraction=0.5)
+    return style_training.train_style_network(
+        str(style_path), str(tmp_path / name), steps, train_dir=str(photo_dir),
+        **{**defaults, **kwargs})
+
+
+def test_a_progressive_run_killed_in_either_phase_resumes_and_extends(tmp_path, style_path,
+                                                                      photo_dir):
+    started = []
+    _train(tmp_path, style_path, photo_dir, 2, image_size=64, on_start=started.append)
+    # the phases were fixed by the first start (2 steps → 1 small): a resumed run keeps them
+    config = json.load(open(tmp_path / "run" / style_training.RUN_CONFIG_FILE))
+    assert config["crop_phases"][0]["until_step"] == 1
+    _, record = _train(tmp_path, style_path, photo_dir, 6, image_size=64,
+                       on_start=started.append)
+    assert started == [0, 2]
+    assert record["train"]["steps"] == 6
+    assert record["train"]["crop_phases"][0]["until_step"] == 1
+
+
+def test_a_run_folder_refuses_another_network_or_painting(tmp_path, style_path, photo_dir):
+    _train(tmp_path, style_path, photo_dir, 2)
+    with pytest.raises(ValueError, match="--width=0.125, not 0.25"):
+        _train(tmp_path, style_path, photo_dir, 4, width=0.25)
+    other = tmp_path / "other.png"
+    keras.utils.save_img(str(other), np.full([40, 40, 3], 9, np.uint8))
+    with pytest.raises(ValueError, match="another painting"):
+        style_training.train_style_network(str(other), str(tmp_path / "run"), 4,
+                                           train_dir=str(photo_dir), width=0.125,
+                                           vgg_weights="random", verbose=0)
+
+
+def test_a_resume_with_another_kind_of_schedule_is_refused(tmp_path, style_path, photo_dir):
+    _train(tmp_path, style_path, photo_dir, 2)
+    with pytest.raises(ValueError, match="optimizer state"):
+        _train(tmp_path, style_path, photo_dir, 4,
+               learning_rate=training.LearningRateSchedule(1e-3, warmup_steps=2))
+
+
+def test_init_from_starts_at_the_exported_models_weights(tmp_path, style_path, photo_dir):
+    path, record = _train(tmp_path, style_path, photo_dir, 2, name="first",
+                          output_head="clip")
+    from kerastransfer.stylize import ExportedModel
+    exported = ExportedModel(path).keras_network()
+    seen = {}
+
+    def look(step):
+        seen["step"] = step
+
+    _, second = _train(tmp_path, style_path, photo_dir, 0 + 1, name="second",
+                       output_head="clip", init_from=path, learning_rate=1e-12,
+                       on_start=look)
+    assert seen["step"] == 0 and second["train"]["init_from"] == path
+    from kerastransfer.stylize import ExportedModel as Again
+    continued = Again(second and os.path.join(tmp_path, "second", "export")).keras_network()
+    for a, b in zip(exported.get_weights(), continued.get_weights()):
+        np.testing.assert_allclose(a, b, atol=1e-6)  # lr 1e-12: one step moves nothing
+    with pytest.raises(ValueError, match="output_head"):
+        _train(tmp_path, style_path, photo_dir, 1, name="third", init_from=path)
