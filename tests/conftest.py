@@ -37,7 +37,7 @@ def style_path(tmp_path_factory):
 @pytest.fixture(scope="session")
 def tiny_transformer():
     import keras
-    from kerastransfer.transformer_net import TransformerNet
+    from kerastransfer.models.transformer_net import TransformerNet
     keras.utils.set_random_seed(1)
     net = TransformerNet(width=0.125, name="transformer")
     net(np.zeros((1, 32, 32, 3), np.float32))
@@ -47,22 +47,22 @@ def tiny_transformer():
 @pytest.fixture(scope="session")
 def tiny_saved_model(tmp_path_factory, tiny_transformer):
     """A SavedModel of the tiny untrained network, exported the way training does."""
-    from kerastransfer import export
+    from kerastransfer.export import saved_model
     path = tmp_path_factory.mktemp("models") / "tiny" / "1"
     record = {"task": "style", "name": "tiny", "style_image": "tiny_style.jpg"}
-    export.export_saved_model(tiny_transformer, str(path), record)
+    saved_model.export_saved_model(tiny_transformer, str(path), record)
     return path
 
 
 @pytest.fixture(scope="session")
 def tiny_sr_model(tmp_path_factory):
     """A ×4 super-resolution SavedModel of a tiny untrained network."""
-    from kerastransfer import export
-    from kerastransfer.sr_net import SuperResolutionNet
+    from kerastransfer.export import saved_model
+    from kerastransfer.models.sr_net import SuperResolutionNet
     net = SuperResolutionNet(scale=4, filters=8)
     net(np.zeros((1, 8, 8, 3), np.float32))
     path = tmp_path_factory.mktemp("sr") / "sr_tiny" / "1"
-    export.export_saved_model(net, str(path), {"task": "super_resolution", "name": "sr_tiny",
+    saved_model.export_saved_model(net, str(path), {"task": "super_resolution", "name": "sr_tiny",
                                                "scale": 4})
     return path
 

@@ -32,7 +32,7 @@ def _expected(saved_model, path):
 
 def test_pipeline_writes_what_the_signature_gives_below_the_pattern_folder(
         tmp_path, photos, tiny_saved_model):
-    from kerastransfer import beam_stylize
+    from kerastransfer.inference import beam_stylize
     folder, images = photos
     out = tmp_path / "styled"
     with beam.Pipeline() as pipeline:

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from kerastransfer import data
+from kerastransfer.training import data
 
 
 def test_folder_lists_every_case_of_image_extension_and_nothing_else(photo_dir):

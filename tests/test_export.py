@@ -132,11 +132,11 @@ def test_saved_model_cli_runs_it(tmp_path, tiny_saved_model):
 
 
 def test_exporting_over_an_existing_version_is_refused(tmp_path, tiny_transformer):
-    from kerastransfer import export
+    from kerastransfer.export import saved_model
     target = tmp_path / "m" / "1"
-    export.export_saved_model(tiny_transformer, str(target), {"name": "a"})
+    saved_model.export_saved_model(tiny_transformer, str(target), {"name": "a"})
     try:
-        export.export_saved_model(tiny_transformer, str(target), {"name": "b"})
+        saved_model.export_saved_model(tiny_transformer, str(target), {"name": "b"})
         raised = False
     except FileExistsError:
         raised = True
@@ -171,14 +171,15 @@ def test_serving_bytes_sees_the_pixels_pillow_decodes(tiny_saved_model):
 
 def test_style_image_goes_into_assets_resized_to_the_style_size(tmp_path, tiny_transformer):
     from PIL import Image
-    from kerastransfer import export, model_zoo
+    from kerastransfer.export import saved_model
+    from kerastransfer import artifact
     painting = tmp_path / "big painting.png"
     Image.fromarray(random_image(100, 300, seed=3)).save(painting)
     record = {"task": "style", "name": "p", "style_image": "painting.png", "style_size": 64}
-    path = export.export_saved_model(tiny_transformer, str(tmp_path / "p" / "1"), record,
+    path = saved_model.export_saved_model(tiny_transformer, str(tmp_path / "p" / "1"), record,
                                      style_image=str(painting))
-    assert model_zoo.read_record(path)["style_image"] == "painting.png"
-    asset = model_zoo.style_image_path(path)
+    assert artifact.read_record(path)["style_image"] == "painting.png"
+    asset = artifact.style_image_path(path)
     assert asset == os.path.join(path, "assets", "painting.png")
     with Image.open(asset) as image:
         assert image.size == (64, 21)
@@ -186,26 +187,27 @@ def test_style_image_goes_into_assets_resized_to_the_style_size(tmp_path, tiny_t
 
 
 def test_a_small_style_image_is_kept_byte_for_byte(tmp_path, tiny_transformer):
-    from kerastransfer import export, model_zoo
+    from kerastransfer.export import saved_model
+    from kerastransfer import artifact
     painting = tmp_path / "small.jpg"
     painting.write_bytes(_jpeg(random_image(40, 50, seed=4)))
-    path = export.export_saved_model(tiny_transformer, str(tmp_path / "s" / "1"),
+    path = saved_model.export_saved_model(tiny_transformer, str(tmp_path / "s" / "1"),
                                      {"task": "style", "style_size": 64},
                                      style_image=str(painting))
-    assert model_zoo.read_record(path)["style_image"] == "small.jpg"
+    assert artifact.read_record(path)["style_image"] == "small.jpg"
     with open(os.path.join(path, "assets", "small.jpg"), "rb") as f:
         assert f.read() == painting.read_bytes()
 
 
 def test_style_image_is_found_in_assets_first_then_the_old_folders(tmp_path):
-    from kerastransfer import model_zoo
+    from kerastransfer import artifact
     model, styles = tmp_path / "model", tmp_path / "styles"
     (model / "assets").mkdir(parents=True)
     styles.mkdir()
     record = {"style_image": "x.jpg"}
-    assert model_zoo.style_image_path(str(model), record, [str(styles)]) is None
+    assert artifact.style_image_path(str(model), record, [str(styles)]) is None
     (styles / "x.jpg").write_bytes(b"old")
-    assert model_zoo.style_image_path(str(model), record, [str(styles)]) == str(styles / "x.jpg")
+    assert artifact.style_image_path(str(model), record, [str(styles)]) == str(styles / "x.jpg")
     (model / "assets" / "x.jpg").write_bytes(b"new")
-    assert model_zoo.style_image_path(str(model), record, [str(styles)]) == str(
+    assert artifact.style_image_path(str(model), record, [str(styles)]) == str(
         model / "assets" / "x.jpg")

@@ -7,7 +7,8 @@ import pytest
 from PIL import Image
 
 from conftest import random_image
-from kerastransfer import folder_pipeline, image_io
+from kerastransfer.inference import folders
+from kerastransfer import image_io
 
 
 def invert(image):
@@ -32,9 +33,9 @@ def photos(tmp_path):
 
 def run(paths, out_dir, parallel, transform=invert):
     os.makedirs(out_dir, exist_ok=True)
-    jobs = [folder_pipeline.Job(p, os.path.join(out_dir, os.path.basename(p))) for p in paths]
+    jobs = [folders.Job(p, os.path.join(out_dir, os.path.basename(p))) for p in paths]
     done = []
-    report = folder_pipeline.run_jobs(transform, jobs, parallel=parallel, on_done=done.append)
+    report = folders.run_jobs(transform, jobs, parallel=parallel, on_done=done.append)
     return report, done
 
 
@@ -80,7 +81,7 @@ def test_a_failed_write_is_that_job_error_and_leaves_no_partial_file(tmp_path, p
 
 def test_read_ahead_keeps_order_across_sizes(photos):
     good = [p for i, p in enumerate(photos) if i != 3]
-    images = [image for image, error in folder_pipeline.read_ahead(good * 3, parallel_reads=4)]
+    images = [image for image, error in folders.read_ahead(good * 3, parallel_reads=4)]
     expected = [image_io.read_image(p) for p in good * 3]
     assert len(images) == len(expected)
     for got, want in zip(images, expected):

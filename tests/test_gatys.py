@@ -1,8 +1,8 @@
 import pytest
 import tensorflow as tf
 
-from kerastransfer import gatys
-from kerastransfer.objective import LossWeights, PerceptualObjective
+from kerastransfer.perceptual import gatys
+from kerastransfer.perceptual.objective import LossWeights, PerceptualObjective
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from kerastransfer import export, image_io
+from kerastransfer.export import saved_model
+
+from kerastransfer import image_io
 
 SETTINGS = dict(deadline=None, database=None, derandomize=True,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -51,12 +53,12 @@ def encoded_images(draw, formats=tuple(FORMAT_MODES), min_side=32, max_side=300)
 
 @pytest.fixture(scope="module")
 def model(tiny_saved_model):
-    from kerastransfer.stylize import ExportedModel
+    from kerastransfer.inference.stylize import ExportedModel
     return ExportedModel(str(tiny_saved_model))
 
 
 def test_any_valid_image_round_trips_with_its_size(model, tmp_path_factory):
-    from kerastransfer.stylize import stylize
+    from kerastransfer.inference.stylize import stylize
     out = tmp_path_factory.mktemp("round_trip")
 
     @settings(max_examples=30, **SETTINGS)
@@ -144,7 +146,7 @@ def test_damaged_files_never_crash_the_decoder(data):
     decode_or_image_error(data)
 
 
-_decode_request = tf.function(export.decode_request_image,
+_decode_request = tf.function(saved_model.decode_request_image,
                               input_signature=[tf.TensorSpec([], tf.string)])
 
 

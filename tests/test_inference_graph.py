@@ -7,10 +7,11 @@ import pytest
 import tensorflow as tf
 
 from conftest import random_image
-from kerastransfer import export, inference_graph
-from kerastransfer.layers import InstanceNormalization
-from kerastransfer.sr_net import SuperResolutionNet
-from kerastransfer.transformer_net import TransformerNet
+from kerastransfer.export import saved_model
+from kerastransfer.models import inference_graph
+from kerastransfer.models.layers import InstanceNormalization
+from kerastransfer.models.sr_net import SuperResolutionNet
+from kerastransfer.models.transformer_net import TransformerNet
 
 
 def _trained_looking(network, seed=0):
@@ -88,7 +89,7 @@ def test_each_image_of_a_batch_is_normalised_on_its_own(network):
 
 def test_bfloat16_forward_loses_no_more_than_the_bfloat16_keras_pass(network):
     images = random_image(48, 64, seed=3)[None].astype(np.float32)
-    with export.computing_in(network, "mixed_bfloat16"):
+    with saved_model.computing_in(network, "mixed_bfloat16"):
         keras_half = network(images, training=False).numpy()
         fast_half = inference_graph.forward(network, images).numpy()
     full = network(images, training=False).numpy()

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from kerastransfer import losses
+from kerastransfer.perceptual import losses
 
 
 def test_gram_matrix_known_value():
@@ -51,7 +51,7 @@ def test_pixel_loss_on_unit_scale():
 
 
 def test_loss_weights_round_trip_through_a_model_record():
-    from kerastransfer.objective import LossWeights
+    from kerastransfer.perceptual.objective import LossWeights
     weights = LossWeights(content_layers=("relu2_2",), style_weight=3.0, tv_weight=2e-7)
     record_loss = {**weights.to_json(), "kind": "feature"}  # SR records add keys
     assert LossWeights.from_json(record_loss) == weights

@@ -105,7 +105,7 @@ def test_quick_start_in_a_fresh_clone(fresh_clone):
 
     # The clone's package and models are the ones the command will use.
     where = subprocess.run(
-        [".venv/bin/python", "-c", "import kerastransfer, kerastransfer.model_zoo as z; "
+        [".venv/bin/python", "-c", "import kerastransfer, kerastransfer.artifact as z; "
          "print(kerastransfer.__file__); print(z.models_root())"],
         cwd=fresh_clone, env=env, capture_output=True, text=True, timeout=120)
     assert where.returncode == 0, where.stderr

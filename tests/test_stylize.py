@@ -3,7 +3,8 @@ import pytest
 import tensorflow as tf
 
 from conftest import random_image
-from kerastransfer import model_zoo, stylize
+from kerastransfer import artifact
+from kerastransfer.inference import stylize
 
 
 class Negate:
@@ -53,12 +54,12 @@ def test_model_names_resolve_to_the_newest_version(tmp_path, monkeypatch, tiny_s
         (target / "saved_model.pb").write_bytes(b"")
     (root / "mystyle" / "notaversion").mkdir()
     monkeypatch.setenv("KERASTRANSFER_MODELS", str(root))
-    assert model_zoo.resolve("mystyle") == str(root / "mystyle" / "10")
-    assert model_zoo.available_models() == ["mystyle"]
-    assert model_zoo.resolve(str(tiny_saved_model)) == str(tiny_saved_model)
-    assert model_zoo.resolve(str(tiny_saved_model.parent)) == str(tiny_saved_model)
+    assert artifact.resolve("mystyle") == str(root / "mystyle" / "10")
+    assert artifact.available_models() == ["mystyle"]
+    assert artifact.resolve(str(tiny_saved_model)) == str(tiny_saved_model)
+    assert artifact.resolve(str(tiny_saved_model.parent)) == str(tiny_saved_model)
     with pytest.raises(ValueError, match="shipped: mystyle"):
-        model_zoo.resolve("other")
+        artifact.resolve("other")
 
 
 def test_exported_model_wraps_the_signature(tiny_saved_model):
@@ -69,7 +70,7 @@ def test_exported_model_wraps_the_signature(tiny_saved_model):
 
 def test_style_scale_runs_the_network_at_the_scaled_size():
     """At scale 2 the network sees half the pixels a side; the result is resized back."""
-    from kerastransfer.stylize import stylize
+    from kerastransfer.inference.stylize import stylize
     seen = []
 
     def network(batch):

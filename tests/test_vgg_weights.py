@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from kerastransfer import vgg_weights
+from kerastransfer.perceptual import vgg_weights
 
 
 def test_folded_first_conv_on_preprocessed_input_equals_original_on_normalised_input():

@@ -18,7 +18,9 @@ import numpy as np
 import pytest
 
 from conftest import REPO, random_image
-from kerastransfer import web_page
+
+sys.path.insert(0, os.path.join(REPO, "tools"))
+import web_page  # noqa: E402  (tools/web_page.py, shared with tools/benchmark_web.py)
 
 WEB = web_page.WEB
 ARTIFACTS = os.path.join(REPO, "test-artifacts", "web")
@@ -61,8 +63,9 @@ def assert_clean(report):
 
 
 def test_page_stylises_like_the_saved_model(page_url, tmp_path):
-    from kerastransfer import image_io, stylize
+    from kerastransfer import image_io
     # Resized once here, so the browser (max size 512, no resize) and TF see the same pixels.
+    from kerastransfer.inference import stylize
     photo = stylize.limit_size(image_io.read_image(PHOTO), 512)
     photo_path = tmp_path / "coffee_512.png"
     image_io.write_image(str(photo_path), photo)
@@ -83,8 +86,10 @@ def test_page_stylises_like_the_saved_model(page_url, tmp_path):
 def test_first_screen_is_the_sample_stylised_with_style_thumbnails(page_url):
     """Without any upload the page shows the sample photo stylised by the first style,
     and a thumbnail of every style's painting; clicking one re-stylises the sample."""
-    from kerastransfer import image_io, stylize, web_export
-    names = [entry["name"] for entry in web_export.read_index(WEB)["models"]]
+    from kerastransfer import image_io
+    from kerastransfer.inference import stylize
+    from kerastransfer.export import tfjs
+    names = [entry["name"] for entry in tfjs.read_index(WEB)["models"]]
     out = os.path.join(ARTIFACTS, "first-screen")
     shutil.rmtree(out, ignore_errors=True)
     report = drive(f"{page_url}?backend=wasm", out, "--first-screen", "--click-style=wave")
@@ -125,17 +130,18 @@ def test_live_mode_stylises_webcam_frames(page_url):
 # Without a browser: the committed models and the converter tool.
 
 def test_index_lists_every_shipped_style_model():
-    from kerastransfer import model_zoo, web_export
-    index = web_export.read_index(WEB)
-    shipped = {name: path for name, path, _ in web_export.style_models()}
+    from kerastransfer import artifact
+    from kerastransfer.export import tfjs
+    index = tfjs.read_index(WEB)
+    shipped = {name: path for name, path, _ in tfjs.style_models()}
     listed = {entry["name"]: entry for entry in index["models"]}
     assert set(listed) == set(shipped), "web/models is stale: run python tools/export_tfjs.py"
     for name, entry in listed.items():
-        source = os.path.relpath(shipped[name], os.path.dirname(model_zoo.models_root()))
+        source = os.path.relpath(shipped[name], os.path.dirname(artifact.models_root()))
         assert entry["saved_model"] == source, f"{name}: converted from an older version"
         model_dir = os.path.join(WEB, "models", name)
         assert os.path.join(name, "model.json") == entry["path"]
-        assert web_export.folder_size(model_dir) == entry["bytes"]
+        assert tfjs.folder_size(model_dir) == entry["bytes"]
 
 
 def committed_web_models():
@@ -147,19 +153,21 @@ def committed_web_models():
 def test_committed_graph_model_runs_like_the_saved_model(name):
     """The converted graph with its float16 weights, run by TensorFlow: what the browser
     computes, up to the backend's arithmetic."""
-    from kerastransfer import image_io, stylize, web_export
+    from kerastransfer import image_io
+    from kerastransfer.inference import stylize
+    from kerastransfer.export import tfjs
     photo = stylize.limit_size(image_io.read_image(PHOTO), 128)
     model_dir = os.path.join(WEB, "models", name)
     with open(os.path.join(model_dir, "model.json")) as f:
         ops = {node["op"] for node in json.load(f)["modelTopology"]["node"]}
     assert "Tile" not in ops, "nearest upsampling not rewritten (slow on wasm)"
-    converted = web_export.graph_model_function(model_dir)
+    converted = tfjs.graph_model_function(model_dir)
     assert_close(converted(photo[None])[0], stylize.ExportedModel(name)(photo[None])[0],
                  mean_levels=0.1, max_levels=2)
 
 
 def test_display_title():
-    from kerastransfer.web_export import display_title
+    from kerastransfer.export.tfjs import display_title
     assert display_title("the_shipwreck_of_the_minotaur") == "The Shipwreck of the Minotaur"
     assert display_title("composition_vii") == "Composition VII"
     assert display_title("udnie") == "Udnie"

@@ -17,18 +17,19 @@ FLAGS = flags.FLAGS
 
 def main(argv):
     del argv
-    from kerastransfer import export, model_zoo
-    for name in FLAGS.models or model_zoo.available_models():
-        path = model_zoo.resolve(name)
-        record = model_zoo.read_record(path)
+    from kerastransfer.export import saved_model
+    from kerastransfer import artifact
+    for name in FLAGS.models or artifact.available_models():
+        path = artifact.resolve(name)
+        record = artifact.read_record(path)
         if record.get("task") != "style":
             continue
         source = os.path.join(FLAGS.styles_dir, record["style_image"])
-        asset = export.style_image_asset_name(record, source)
+        asset = saved_model.style_image_asset_name(record, source)
         if asset != record["style_image"]:
             raise SystemExit(f"error: {name}: its record names {record['style_image']}, "
                              "whose format is not written; re-export it instead")
-        export.write_style_image(source, os.path.join(path, "assets"), asset,
+        saved_model.write_style_image(source, os.path.join(path, "assets"), asset,
                                  record.get("style_size"))
         print(f"{name}: assets/{asset}")
 

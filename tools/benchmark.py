@@ -53,7 +53,7 @@ def inference_rows(models, network, peaks):
     """One row per size and precision; bfloat16 rows also give the largest difference
     from the float32 output in 0-255 levels."""
     import numpy as np
-    from kerastransfer import benchmarking
+    import benchmarking
     width = models["float32"].record["network"].get("width", 1.0)
     sizes = [int(s) for s in FLAGS.sizes]
     peer = {int(size): float(seconds) for size, seconds in
@@ -78,7 +78,7 @@ def inference_rows(models, network, peaks):
 
 
 def train_rows(width):
-    from kerastransfer import benchmarking
+    import benchmarking
     line = run_peer("--train", "--width", width, "--batch", 4, "--size", 256)[-1]
     peer = float(line.split()[-1])
     return [{"precision": p, "seconds": (s := benchmarking.train_step_seconds(
@@ -89,9 +89,9 @@ def train_rows(width):
 def main(argv):
     del argv
     import tensorflow as tf
-    from kerastransfer import benchmarking
-    from kerastransfer.stylize import ExportedModel
-    from kerastransfer.transformer_net import TransformerNet
+    import benchmarking
+    from kerastransfer.inference.stylize import ExportedModel
+    from kerastransfer.models.transformer_net import TransformerNet
 
     if not os.path.isfile(FLAGS.peer):
         raise SystemExit(f"error: {FLAGS.peer}: no such file")

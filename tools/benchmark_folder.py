@@ -1,5 +1,5 @@
 """Images per second for a folder of photos: the read-ahead / write-behind pipeline
-(`kerastransfer.folder_pipeline`, what `kerastransfer-stylize --input=DIR` runs) against
+(`kerastransfer.inference.folders`, what `kerastransfer-stylize --input=DIR` runs) against
 the same steps one after another, side by side in one run, with the network's own time
 as the bound neither can beat.
 
@@ -31,7 +31,7 @@ FLAGS = flags.FLAGS
 
 def make_photos(directory):
     from PIL import Image
-    from kerastransfer import data
+    from kerastransfer.training import data
     paths = data.list_images(FLAGS.photos_dir)[:FLAGS.photos]
     for i, path in enumerate(paths):
         with Image.open(path) as image:
@@ -43,7 +43,9 @@ def make_photos(directory):
 
 def main(argv):
     del argv
-    from kerastransfer import data, folder_pipeline, image_io, stylize
+    from kerastransfer.training import data
+    from kerastransfer.inference import folders, stylize
+    from kerastransfer import image_io
     model = stylize.ExportedModel(FLAGS.model, precision=FLAGS.precision)
     network_seconds = []
 
@@ -65,10 +67,10 @@ def main(argv):
                          else ("one after another", "pipelined")):
                 outputs = os.path.join(scratch, f"out-{round_}-{mode[0]}")
                 os.makedirs(outputs)
-                jobs = [folder_pipeline.Job(p, os.path.join(outputs, os.path.basename(p)))
+                jobs = [folders.Job(p, os.path.join(outputs, os.path.basename(p)))
                         for p in paths]
                 network_seconds.clear()
-                report = folder_pipeline.run_jobs(timed_stylize, jobs,
+                report = folders.run_jobs(timed_stylize, jobs,
                                                   parallel=mode == "pipelined")
                 if report.errors:
                     raise SystemExit(f"benchmark_folder: {report.errors[0][1]}")

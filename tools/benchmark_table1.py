@@ -39,9 +39,11 @@ FLAGS = flags.FLAGS
 def main(argv):
     del argv
     import tensorflow as tf
-    from kerastransfer import benchmarking, data, gatys
-    from kerastransfer.objective import LossWeights, PerceptualObjective
-    from kerastransfer.stylize import ExportedModel
+    import benchmarking
+    from kerastransfer.training import data
+    from kerastransfer.perceptual import gatys
+    from kerastransfer.perceptual.objective import LossWeights, PerceptualObjective
+    from kerastransfer.inference.stylize import ExportedModel
 
     models = {p: ExportedModel(FLAGS.model, precision=p) for p in FLAGS.network_precisions}
     record = next(iter(models.values())).record

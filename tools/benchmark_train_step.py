@@ -24,7 +24,7 @@ FLAGS = flags.FLAGS
 
 def main(argv):
     del argv
-    from kerastransfer import benchmarking
+    import benchmarking
     rows = []
     for width, precision, jit in itertools.product(FLAGS.widths, FLAGS.precisions, FLAGS.jit):
         seconds = benchmarking.train_step_seconds(

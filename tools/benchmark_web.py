@@ -9,7 +9,7 @@ same pixels. Browser: the page served by web/scripts/serve.mjs (cross-origin iso
 so the wasm backend may use threads) and, for comparison, by a plain static server
 (one thread); the photo is uploaded `--runs` times and the page's own per-frame time
 (decoded photo → result drawn) is read; the first run (warm-up) is dropped. TensorFlow:
-`kerastransfer.stylize.stylize` with the SavedModel, timed the same way. Medians are
+`kerastransfer.inference.stylize.stylize` with the SavedModel, timed the same way. Medians are
 printed as a Markdown table with the wasm / TF ratio (goal ≤ 3×) and written as JSON.
 Needs `npm --prefix web ci` and Chromium.
 """
@@ -67,7 +67,7 @@ def median(values):
 
 
 def time_tensorflow(model, photo, runs):
-    from kerastransfer import stylize
+    from kerastransfer.inference import stylize
     seconds = []
     for _ in range(runs):
         start = time.perf_counter()
@@ -77,7 +77,7 @@ def time_tensorflow(model, photo, runs):
 
 
 def time_browser(url, photo_path, size, runs, work_dir):
-    from kerastransfer import web_page
+    import web_page
     report = web_page.drive(f"{url}?backend=wasm&model={FLAGS.model}", work_dir,
                             f"--image={photo_path}", f"--max-size={size}", f"--repeat={runs}")
     if report.get("error") or report.get("backend") != "wasm":
@@ -94,10 +94,13 @@ def main(argv):
         common.check(size.isdigit() and int(size) in PAGE_SIZES,
                      f"--sizes: {size} is not one of {sorted(PAGE_SIZES)}")
         sizes.append(int(size))
-    from kerastransfer import image_io, stylize, web_export, web_page
+    import web_page
+    from kerastransfer import image_io
+    from kerastransfer.inference import stylize
+    from kerastransfer.export import tfjs
     missing = web_page.missing_piece()
     common.check(missing is None, f"cannot drive the page: {missing}")
-    common.check(FLAGS.model in {m["name"] for m in web_export.read_index(web_page.WEB)["models"]},
+    common.check(FLAGS.model in {m["name"] for m in tfjs.read_index(web_page.WEB)["models"]},
                  f"--model={FLAGS.model} is not in web/models/models.json")
     model = stylize.ExportedModel(FLAGS.model)
     photo = image_io.read_image(FLAGS.photo)

@@ -50,7 +50,8 @@ def photo_paths(names):
 def compare_one(model, objective, path, size, iterations, init):
     """Scores the network's output on one photo and optimises the same photo."""
     import tensorflow as tf
-    from kerastransfer import data, gatys
+    from kerastransfer.training import data
+    from kerastransfer.perceptual import gatys
     content = data.resize_and_crop(data.decode_rgb(tf.io.read_file(path)), size, random=False)
     content = tf.round(content)[tf.newaxis]
     model(tf.cast(content, tf.uint8).numpy())  # warm-up: the first call traces
@@ -115,9 +116,9 @@ def plot(rows, model_name, path):
 
 def compare_model(name):
     """Every photo and size for one model; returns its rows."""
-    from kerastransfer import data
-    from kerastransfer.objective import LossWeights, PerceptualObjective
-    from kerastransfer.stylize import ExportedModel
+    from kerastransfer.training import data
+    from kerastransfer.perceptual.objective import LossWeights, PerceptualObjective
+    from kerastransfer.inference.stylize import ExportedModel
 
     model = ExportedModel(name)
     record = model.record
@@ -155,11 +156,11 @@ def print_summary(rows):
 
 def main(argv):
     del argv
-    from kerastransfer import model_zoo
+    from kerastransfer import artifact
     names = FLAGS.model
     if names == ["all"]:
-        names = [n for n in model_zoo.available_models()
-                 if model_zoo.read_record(model_zoo.resolve(n)).get("task") == "style"]
+        names = [n for n in artifact.available_models()
+                 if artifact.read_record(artifact.resolve(n)).get("task") == "style"]
     if FLAGS.plot and len(names) > 1:
         raise SystemExit("error: --plot draws one model; give one --model")
     rows = [r for name in names for r in compare_model(name)]

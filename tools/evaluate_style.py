@@ -4,7 +4,7 @@
         [--lbfgs_iterations=300] [--lbfgs_init=noise,content] [--lbfgs_photos=12]
         [--json=out.json] [--samples=DIR]
 
-For each model, on the 12 validation photos of `kerastransfer.style_evaluation` (Set14 and
+For each model, on the 12 validation photos of `kerastransfer.evaluation.style_evaluation` (Set14 and
 BSD100; none is in the training folder), resized so the longer side is each size:
 
 - the model's own objective (loss layers, weights and style image from its record, the
@@ -51,9 +51,10 @@ def style_image_path(model):
 def evaluate(name):
     """Every number of one model; returns {"model", "photos": [...], "summary": {...}}."""
     import numpy as np
-    from kerastransfer import data, style_evaluation as se
-    from kerastransfer.objective import LossWeights, PerceptualObjective
-    from kerastransfer.stylize import ExportedModel
+    from kerastransfer.training import data
+    from kerastransfer.evaluation import style_evaluation as se
+    from kerastransfer.perceptual.objective import LossWeights, PerceptualObjective
+    from kerastransfer.inference.stylize import ExportedModel
 
     model = ExportedModel(name)
     record = model.record
@@ -91,7 +92,7 @@ def evaluate(name):
                 write_image(os.path.join(FLAGS.samples, f"{record['name']}_{stem}.png"),
                             styled, overwrite=True)
             if FLAGS.lbfgs_iterations and index < FLAGS.lbfgs_photos:
-                from kerastransfer.gatys import first_iteration_reaching
+                from kerastransfer.perceptual.gatys import first_iteration_reaching
                 for init in FLAGS.lbfgs_init:
                     history = se.lbfgs_history(objective, photo, FLAGS.lbfgs_iterations, init,
                                                FLAGS.cache_dir, cache_key)

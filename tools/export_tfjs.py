@@ -40,17 +40,19 @@ def main(argv):
     common.check(len(argv) == 1, f"unexpected arguments: {' '.join(argv[1:])}")
     common.check(32 <= FLAGS.check_size <= 4096,
                  f"--check_size must be in 32..4096, got {FLAGS.check_size}")
-    from kerastransfer import image_io, stylize, web_export
+    from kerastransfer import image_io
+    from kerastransfer.inference import stylize
+    from kerastransfer.export import tfjs
     try:
-        web_export.load_converter()
-    except web_export.ConverterMissing as e:
+        tfjs.load_converter()
+    except tfjs.ConverterMissing as e:
         raise common.UsageError(str(e)) from None
     check_image = None
     if FLAGS.check_image:
         check_image = stylize.limit_size(image_io.read_image(FLAGS.check_image),
                                          FLAGS.check_size)
     try:
-        entries = web_export.export_all(FLAGS.web_dir, FLAGS.float16, check_image)
+        entries = tfjs.export_all(FLAGS.web_dir, FLAGS.float16, check_image)
     except (ValueError, OSError) as e:
         raise common.UsageError(str(e)) from None
     for entry in entries:
@@ -58,7 +60,7 @@ def main(argv):
         checked = (f"; vs SavedModel on {error['image']}: mean |diff| {error['mean_abs']}, "
                    f"max {error['max_abs']} levels" if error else "")
         print(f"{entry['name']}: {entry['bytes'] / 1e6:.2f} MB{checked}")
-    print(f"wrote {os.path.join(FLAGS.web_dir, 'models', web_export.INDEX_FILE)}")
+    print(f"wrote {os.path.join(FLAGS.web_dir, 'models', tfjs.INDEX_FILE)}")
 
 
 if __name__ == "__main__":

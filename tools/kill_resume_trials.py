@@ -42,7 +42,7 @@ flags.DEFINE_string("work_dir", None, "Where the runs go (default: a temporary f
 flags.DEFINE_string("json", None, "Also write the per-trial results here.")
 FLAGS = flags.FLAGS
 
-SAMPLE_PREFIX, SAMPLE_SUFFIX = "step_", ".png"  # training.SampleImages names
+SAMPLE_PREFIX, SAMPLE_SUFFIX = "step_", ".png"  # loop.SampleImages names
 
 
 def make_data(directory):
@@ -119,8 +119,8 @@ def resumed_from(output_dir, killed_at):
 def check_history(output_dir, steps, checkpoint_every):
     from kerastransfer.cli.common import import_tensorflow_quietly
     import_tensorflow_quietly()
-    from kerastransfer import training
-    history = training.read_history(output_dir)["total"]
+    from kerastransfer.training import loop
+    history = loop.read_history(output_dir)["total"]
     intervals = math.ceil(steps / checkpoint_every)
     ok = len(history) == intervals and all(math.isfinite(v) for v in history)
     return ok, history

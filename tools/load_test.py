@@ -89,8 +89,8 @@ def server_call():
 def in_process_call():
     """call(payload) running the same signature on the SavedModel in this process."""
     import tensorflow as tf
-    from kerastransfer import model_zoo
-    loaded = tf.saved_model.load(model_zoo.resolve(FLAGS.saved_model or FLAGS.model))
+    from kerastransfer import artifact
+    loaded = tf.saved_model.load(artifact.resolve(FLAGS.saved_model or FLAGS.model))
     if FLAGS.protocol == "grpc":
         serve = loaded.signatures["serving_default"]
         return lambda payload: serve(images=tf.constant(payload[0]))["images"].numpy()

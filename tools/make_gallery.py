@@ -39,13 +39,14 @@ def fit_cell(image, size):
 
 def main(argv):
     del argv
-    from kerastransfer import image_io, model_zoo, stylize
-    names = FLAGS.models or [n for n in model_zoo.available_models()
-                             if model_zoo.read_record(model_zoo.resolve(n)).get("task") == "style"]
+    from kerastransfer import image_io, artifact
+    from kerastransfer.inference import stylize
+    names = FLAGS.models or [n for n in artifact.available_models()
+                             if artifact.read_record(artifact.resolve(n)).get("task") == "style"]
     models = [stylize.ExportedModel(n) for n in names]
     size = FLAGS.size
     blank = np.full((size * 3 // 4, size, 3), 255, np.uint8)
-    paintings = [model_zoo.style_image_path(m.path, m.record, [FLAGS.styles_dir])
+    paintings = [artifact.style_image_path(m.path, m.record, [FLAGS.styles_dir])
                  for m in models]
     missing = [m.name for m, p in zip(models, paintings) if not p]
     if missing:

@@ -45,8 +45,10 @@ def labelled(cell, text, zoom):
 def main(argv):
     del argv
     import tensorflow as tf
-    from kerastransfer import degradation, image_io, metrics, sr_evaluation
-    from kerastransfer.stylize import ExportedModel
+    from kerastransfer.models import degradation
+    from kerastransfer import image_io
+    from kerastransfer.evaluation import metrics, sr_evaluation
+    from kerastransfer.inference.stylize import ExportedModel
 
     models = [ExportedModel(name) for name in FLAGS.models]
     scales = {m.record["scale"] for m in models}

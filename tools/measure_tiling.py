@@ -66,8 +66,8 @@ def random_sr_model(directory):
     """A freshly built ×4 SR network (random weights) exported like a trained one."""
     import keras
     import numpy as np
-    from kerastransfer import export
-    from kerastransfer.sr_net import SuperResolutionNet
+    from kerastransfer.export import saved_model
+    from kerastransfer.models.sr_net import SuperResolutionNet
     keras.utils.set_random_seed(0)
     network = SuperResolutionNet(scale=4, name="transformer")
     network(np.zeros((1, 32, 32, 3), np.float32))
@@ -75,7 +75,7 @@ def random_sr_model(directory):
               "network": {k: v for k, v in network.get_config().items()
                           if k in ("scale", "filters", "residual_blocks", "normalization",
                                    "upsampling")}}
-    return export.export_saved_model(network, os.path.join(directory, "sr_random", "1"), record)
+    return saved_model.export_saved_model(network, os.path.join(directory, "sr_random", "1"), record)
 
 
 def cli(command, model, source, output, *flags_):
@@ -94,8 +94,8 @@ def margin_sweep(model_path, source, margins):
     """[(margin, MAD, max)]: TiledNetwork at each margin against one untiled pass."""
     import numpy as np
     from kerastransfer.image_io import read_image
-    from kerastransfer.stylize import ExportedModel
-    from kerastransfer.tiling import TiledNetwork
+    from kerastransfer.inference.stylize import ExportedModel
+    from kerastransfer.inference.tiling import TiledNetwork
     model = ExportedModel(model_path)
     image = read_image(source)
     untiled = model(image[np.newaxis])[0].astype(int)
@@ -110,8 +110,8 @@ def margin_sweep(model_path, source, margins):
 
 def measure(kind, model, scale, work):
     command = "stylize" if kind == "style" else "upscale"
-    from kerastransfer import model_zoo
-    result = {"kind": kind, "model": model_zoo.read_record(model_zoo.resolve(model))["name"]}
+    from kerastransfer import artifact
+    result = {"kind": kind, "model": artifact.read_record(artifact.resolve(model))["name"]}
     huge_in = photo_of(FLAGS.huge // scale, FLAGS.photo, os.path.join(work, f"{kind}_huge.png"))
     status, rss, seconds, err = run_measured(cli(command, model, huge_in,
                                                  os.path.join(work, f"{kind}_huge_out.png")))
@@ -157,17 +157,17 @@ def print_tables(results):
 
 def main(argv):
     del argv
-    from kerastransfer import model_zoo
+    from kerastransfer import artifact
     results = []
     with tempfile.TemporaryDirectory() as work:
         if "style" in FLAGS.kinds:
             results.append(measure("style", FLAGS.style_model, 1, work))
         if FLAGS.sr_model and "super_resolution" in FLAGS.kinds:
             try:
-                sr_path = model_zoo.resolve(FLAGS.sr_model)
+                sr_path = artifact.resolve(FLAGS.sr_model)
             except ValueError:
                 sr_path = random_sr_model(work)
-            scale = model_zoo.read_record(sr_path)["scale"]
+            scale = artifact.read_record(sr_path)["scale"]
             results.append(measure("super_resolution", sr_path, scale, work))
     print_tables(results)
     if FLAGS.json:

@@ -1,5 +1,5 @@
 """Writes every shipped SavedModel again with the current export code, from its own
-variables and record, after a change to the serving signatures (export.py,
+variables and record, after a change to the serving signatures (saved_model.py,
 inference_graph.py). The weights are not touched: each model is checked to give the
 same output from its new `serving_portable` as from its old plain pass (`serving_portable`,
 or `serving_default` where it has none), and the new `serving_default` is compared with
@@ -21,25 +21,26 @@ FLAGS = flags.FLAGS
 
 def reexport(name, check):
     import tensorflow as tf
-    from kerastransfer import export, model_zoo
-    path = model_zoo.resolve(name)
-    record = model_zoo.read_record(path)
+    from kerastransfer.export import saved_model
+    from kerastransfer import artifact
+    path = artifact.resolve(name)
+    record = artifact.read_record(path)
     old = tf.saved_model.load(path)
-    network = export.rebuild_network(old, record)
+    network = saved_model.rebuild_network(old, record)
     scale = record.get("scale", 1) if record.get("task") == "super_resolution" else 1
     image = check[:, : FLAGS.check_size // scale, : FLAGS.check_size // scale]
     # The old model's plain Keras pass: its portable signature, or (exported before that
     # signature existed) its default one.
-    plain = export.PORTABLE_SIGNATURE if export.PORTABLE_SIGNATURE in old.signatures \
+    plain = saved_model.PORTABLE_SIGNATURE if saved_model.PORTABLE_SIGNATURE in old.signatures \
         else "serving_default"
     before = old.signatures[plain](images=tf.constant(image))["images"].numpy()
     before_fast = old.signatures["serving_default"](images=tf.constant(image))["images"].numpy()
     staging = os.path.join(os.path.dirname(path), f".reexport-{os.path.basename(path)}")
-    export.export_saved_model(network, staging, record, overwrite=True,
-                              style_image=model_zoo.style_image_path(path, record))
+    saved_model.export_saved_model(network, staging, record, overwrite=True,
+                              style_image=artifact.style_image_path(path, record))
     try:
         new = tf.saved_model.load(staging)
-        portable = new.signatures[export.PORTABLE_SIGNATURE](images=tf.constant(image))["images"]
+        portable = new.signatures[saved_model.PORTABLE_SIGNATURE](images=tf.constant(image))["images"]
         fast = new.signatures["serving_default"](images=tf.constant(image))["images"]
         if not np.array_equal(portable.numpy(), before):
             raise SystemExit(f"error: {name}: the re-exported portable signature differs "
@@ -57,12 +58,12 @@ def reexport(name, check):
 def main(argv):
     del argv
     logging.set_verbosity(logging.WARNING)
-    from kerastransfer import model_zoo
+    from kerastransfer import artifact
     rng = np.random.default_rng(0)
     check = rng.integers(0, 256, (1, FLAGS.check_size, FLAGS.check_size, 3), dtype=np.uint8)
     print("| model | new serving_default vs old: max / mean levels |")
     print("|---|---|")
-    for name in FLAGS.models or model_zoo.available_models():
+    for name in FLAGS.models or artifact.available_models():
         difference = reexport(name, check)
         print(f"| {name} | {difference.max()} / {difference.mean():.4f} |", flush=True)
 

@@ -17,12 +17,12 @@ FLAGS = flags.FLAGS
 
 def main(argv):
     del argv
-    from kerastransfer import model_zoo
+    from kerastransfer import artifact
     header = " | ".join(f"{s} PSNR-Y / SSIM-Y / LPIPS" for s in SETS)
     print(f"| method | scale | steps | {header} |\n|---|---|---|" + "---|" * len(SETS))
     bicubic_done = set()
     for name in FLAGS.models:
-        record = model_zoo.read_record(model_zoo.resolve(name))
+        record = artifact.read_record(artifact.resolve(name))
         scale, metrics = record["scale"], record["metrics"]
 
         def cells(kind):

@@ -32,8 +32,8 @@ FLAGS = flags.FLAGS
 def main(argv):
     del argv
     import tensorflow as tf
-    from kerastransfer import data
-    from kerastransfer.objective import LossWeights, PerceptualObjective
+    from kerastransfer.training import data
+    from kerastransfer.perceptual.objective import LossWeights, PerceptualObjective
     paths = data.list_images(FLAGS.photos_dir)[:FLAGS.photos]
     photos = tf.cast(tf.stack([data.resize_and_crop(data.decode_rgb(tf.io.read_file(p)),
                                                     FLAGS.image_size, random=False)

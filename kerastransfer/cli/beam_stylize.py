@@ -42,7 +42,7 @@ def import_beam(pipeline_args):
     try:
         import apache_beam as beam
         from apache_beam.options.pipeline_options import PipelineOptions
-        from kerastransfer import beam_stylize
+        from kerastransfer.inference import beam_stylize
     except ImportError:
         check(False, 'Apache Beam is not installed: pip install -e ".[beam]"')
     finally:
@@ -60,13 +60,13 @@ def main(argv):
     check(FLAGS.input_pattern, "--input_pattern is required")
     check(FLAGS.output_dir, "--output_dir is required")
     check(FLAGS.max_pixels >= 1024, "--max_pixels must be >= 1024")
-    from kerastransfer import model_zoo
+    from kerastransfer import artifact
     try:
-        path = FLAGS.model if "://" in FLAGS.model else model_zoo.resolve(FLAGS.model)
+        path = FLAGS.model if "://" in FLAGS.model else artifact.resolve(FLAGS.model)
     except ValueError as e:
         check(False, str(e))
     if "://" not in path:
-        task = model_zoo.read_record(path).get("task")
+        task = artifact.read_record(path).get("task")
         check(task == "style", f"{FLAGS.model}: a {task} model, not a style model")
     beam, beam_stylize, options = import_beam(argv[1:])
     from apache_beam.io.filesystems import FileSystems

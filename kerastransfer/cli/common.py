@@ -182,12 +182,12 @@ def check_model_task(name_or_path, task):
     """The model's SavedModel path, after checking from its record alone (no TensorFlow)
     that it exists and is a `task` ("style" or "super_resolution") model; else a
     one-line UsageError naming the command that takes it."""
-    from kerastransfer import model_zoo
+    from kerastransfer import artifact
     try:
-        path = model_zoo.resolve(name_or_path)
+        path = artifact.resolve(name_or_path)
     except ValueError as e:
         raise UsageError(str(e))
-    record = model_zoo.read_record(path)
+    record = artifact.read_record(path)
     kind = record.get("task", "style")
     if task == "super_resolution":
         check(kind == task and record.get("scale"),
@@ -212,7 +212,7 @@ def check_input_file(path):
 def load_exported_model(name_or_path, task=None, precision="float32"):
     """An `ExportedModel`, or a one-line UsageError when it cannot be found, is not a
     `task` ("style" or "super_resolution") model or lacks the `precision` asked for."""
-    from kerastransfer.stylize import ExportedModel
+    from kerastransfer.inference.stylize import ExportedModel
     path = check_model_task(name_or_path, task)
     try:
         model = ExportedModel(path, precision=precision)
@@ -235,7 +235,7 @@ def define_distribute_flag():
 def training_strategy(kind):
     """The tf.distribute strategy for --distribute (None for none), made before
     TensorFlow runs anything; a missing or bad TF_CONFIG is a one-line error."""
-    from kerastransfer import distribute
+    from kerastransfer.training import distribute
     try:
         return distribute.make_strategy(kind)
     except (ValueError, KeyError, TypeError) as e:

@@ -32,8 +32,9 @@ def main(argv):
     for directory in FLAGS.hr_dir:
         check(os.path.isdir(directory), f"{directory}: no such folder")
     check(FLAGS.limit is None or FLAGS.limit >= 1, "--limit must be >= 1")
-    from kerastransfer import image_io, model_zoo, sr_evaluation
-    from kerastransfer.metrics import LPIPS
+    from kerastransfer import image_io, artifact
+    from kerastransfer.evaluation import sr_evaluation
+    from kerastransfer.evaluation.metrics import LPIPS
     model = load_exported_model(FLAGS.model, task="super_resolution")
     scale = model.record["scale"]
     lpips = LPIPS() if FLAGS.lpips else None
@@ -50,9 +51,9 @@ def main(argv):
     if FLAGS.json:
         image_io.write_text(FLAGS.json, json.dumps(results, indent=2) + "\n")
     if FLAGS.update_record:
-        record = model_zoo.read_record(model.path)
+        record = artifact.read_record(model.path)
         record.setdefault("metrics", {}).update({n: r["mean"] for n, r in results.items()})
-        image_io.write_json(os.path.join(model.path, model_zoo.RECORD_PATH), record)
+        image_io.write_json(os.path.join(model.path, artifact.RECORD_PATH), record)
 
 
 def run():

@@ -36,11 +36,12 @@ def output_refusal(input_path, output_path, overwrite):
 
 def transform_file(transform, input_path, output_path, overwrite):
     """One file, through the same steps as a folder's files; ImageError if it fails."""
-    from kerastransfer import folder_pipeline, image_io
+    from kerastransfer.inference import folders
+    from kerastransfer import image_io
     refusal = output_refusal(input_path, output_path, overwrite)
     if refusal:
         raise image_io.ImageError(refusal)
-    report = folder_pipeline.run_jobs(transform, [folder_pipeline.Job(input_path, output_path)],
+    report = folders.run_jobs(transform, [folders.Job(input_path, output_path)],
                                       overwrite, parallel=False)
     if report.errors:
         raise image_io.ImageError(report.errors[0][1])
@@ -52,7 +53,7 @@ def plan_round(queue, output_dir, overwrite, written):
     that is the input, an existing output without `overwrite`, or a name already written.
     Later: a second input for a name this round already claims; it gets its turn only if
     the first one fails (as if the folder were done one file after another)."""
-    from kerastransfer import folder_pipeline
+    from kerastransfer.inference import folders
     jobs, refused, later, claimed = [], [], [], set()
     for index, path in queue:
         name = output_name(path)
@@ -65,7 +66,7 @@ def plan_round(queue, output_dir, overwrite, written):
             refused.append((index, refusal))
         else:
             claimed.add(name)
-            jobs.append((index, folder_pipeline.Job(path, output_path)))
+            jobs.append((index, folders.Job(path, output_path)))
     return jobs, refused, later
 
 
@@ -73,7 +74,9 @@ def transform_folder(transform, input_dir, output_dir, overwrite, verb):
     """Every image in `input_dir` through `transform` into `output_dir`, reading ahead and
     writing behind the network (`folder_pipeline`), with a progress bar (plain lines when
 stdout is not a terminal) and the rate."""
-    from kerastransfer import data, folder_pipeline, image_io
+    from kerastransfer.training import data
+    from kerastransfer.inference import folders
+    from kerastransfer import image_io
     from kerastransfer.progress import Progress
     try:
         paths = data.list_images(input_dir, image_io.READ_EXTENSIONS)
@@ -95,7 +98,7 @@ stdout is not a terminal) and the rate."""
         jobs, refused, queue = plan_round(queue, output_dir, overwrite, written)
         failures += refused
         settled = len(paths) - len(queue) - len(jobs)
-        report = folder_pipeline.run_jobs(
+        report = folders.run_jobs(
             transform, [job for _, job in jobs], overwrite,
             on_done=lambda done, settled=settled: show(settled + done))
         failed = {jobs[i][0] for i, _ in report.errors}

@@ -57,15 +57,15 @@ def format_rows(rows, fmt):
 
 
 def main(argv):
-    from kerastransfer import model_zoo
+    from kerastransfer import artifact
     if len(argv) > 1:
         sys.exit(f"error: unexpected arguments: {' '.join(argv[1:])}")
-    names = FLAGS.models or model_zoo.available_models()
+    names = FLAGS.models or artifact.available_models()
     if not names:
-        sys.exit(f"error: {model_zoo.models_root()}: no shipped models found "
+        sys.exit(f"error: {artifact.models_root()}: no shipped models found "
                  "(set KERASTRANSFER_MODELS to the folder holding them)")
     try:
-        rows = [model_zoo.summary(name) for name in names]
+        rows = [artifact.summary(name) for name in names]
     except (ValueError, OSError) as e:
         sys.exit(f"error: {e}")
     if not FLAGS.models:

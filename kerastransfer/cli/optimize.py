@@ -42,14 +42,14 @@ FLAGS = flags.FLAGS
 def like_model_settings():
     """(record, style image path) of --like_model: the painting it carries in assets/,
     else the one its record names in --styles_dir; --style wins. No TensorFlow."""
-    from kerastransfer import model_zoo
+    from kerastransfer import artifact
     try:
-        path = model_zoo.resolve(FLAGS.like_model)
+        path = artifact.resolve(FLAGS.like_model)
     except ValueError as e:
         raise UsageError(str(e))
-    record = model_zoo.read_record(path)
+    record = artifact.read_record(path)
     check("loss" in record, f"{FLAGS.like_model}: its record has no loss settings")
-    style = FLAGS.style or model_zoo.style_image_path(path, record, [FLAGS.styles_dir or "."])
+    style = FLAGS.style or artifact.style_image_path(path, record, [FLAGS.styles_dir or "."])
     check(style, f"{FLAGS.like_model}: carries no style image in its assets/ and "
           f"{record.get('style_image') or 'its painting'} is not in "
           f"{FLAGS.styles_dir or 'this folder'}; give --style or --styles_dir")
@@ -58,7 +58,7 @@ def like_model_settings():
 
 def objective_settings():
     """(LossWeights, style image path, style size) from the flags or --like_model."""
-    from kerastransfer.objective import LossWeights
+    from kerastransfer.perceptual.objective import LossWeights
     if FLAGS.like_model:
         record, style = like_model_settings()
         return LossWeights.from_json(record["loss"]), style, record.get("style_size", FLAGS.style_size)
@@ -94,8 +94,9 @@ def main(argv):
     check(len(argv) == 1, f"unexpected arguments: {' '.join(argv[1:])}")
     import numpy as np
     import tensorflow as tf
-    from kerastransfer import gatys, image_io
-    from kerastransfer.objective import PerceptualObjective
+    from kerastransfer.perceptual import gatys
+    from kerastransfer import image_io
+    from kerastransfer.perceptual.objective import PerceptualObjective
     from kerastransfer.progress import Progress
     weights, style_path, style_size = objective_settings()
     content = image_io.read_image(FLAGS.content)

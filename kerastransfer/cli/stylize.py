@@ -58,7 +58,7 @@ def validate():
 @main_wrapper(before_tensorflow=validate)
 def main(argv):
     check(len(argv) == 1, f"unexpected arguments: {' '.join(argv[1:])}")
-    from kerastransfer.stylize import limit_size, stylize
+    from kerastransfer.inference.stylize import limit_size, stylize
     model = load_exported_model(FLAGS.model, task="style", precision=FLAGS.precision)
 
     def transform(image):

@@ -1,6 +1,6 @@
 """The tiling flags kerastransfer-stylize and kerastransfer-upscale share.
 
-The default tile size repeats `kerastransfer.tiling.TILE_SIZE` (a test keeps them
+The default tile size repeats `kerastransfer.inference.tiling.TILE_SIZE` (a test keeps them
 equal) because importing that module here would load TensorFlow before the
 command can silence its start-up messages.
 """

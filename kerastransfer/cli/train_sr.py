@@ -53,7 +53,7 @@ def main(argv):
     check_training_flags(FLAGS)
     strategy = training_strategy(FLAGS.distribute)  # first: before TensorFlow runs anything
     import keras
-    from kerastransfer.sr_training import train_sr_network
+    from kerastransfer.training.sr_recipe import train_sr_network
     if FLAGS.seed is not None:
         keras.utils.set_random_seed(FLAGS.seed)
     path, record = train_sr_network(

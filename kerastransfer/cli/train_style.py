@@ -112,9 +112,9 @@ def main(argv):
     validate()
     strategy = training_strategy(FLAGS.distribute)  # first: before TensorFlow runs anything
     import keras
-    from kerastransfer.objective import LossWeights
-    from kerastransfer.style_training import train_style_network
-    from kerastransfer.training import LearningRateSchedule
+    from kerastransfer.perceptual.objective import LossWeights
+    from kerastransfer.training.style_recipe import train_style_network
+    from kerastransfer.training.loop import LearningRateSchedule
     try:
         weights = LossWeights(content_layers=tuple(FLAGS.content_layers),
                               style_layers=tuple(FLAGS.style_layers),

@@ -42,7 +42,7 @@ def validate():
 @main_wrapper(before_tensorflow=validate)
 def main(argv):
     check(len(argv) == 1, f"unexpected arguments: {' '.join(argv[1:])}")
-    from kerastransfer.sr_evaluation import upscale
+    from kerastransfer.evaluation.sr_evaluation import upscale
     model = load_exported_model(FLAGS.model, task="super_resolution", precision=FLAGS.precision)
     scale = model.record["scale"]
 

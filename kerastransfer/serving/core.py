@@ -6,7 +6,7 @@ or an error code.
 """
 import dataclasses
 
-from kerastransfer import export
+from kerastransfer.export import saved_model
 from kerastransfer.serving import errors
 
 DEFAULT_SIGNATURE = "serving_default"
@@ -15,7 +15,7 @@ DEFAULT_SIGNATURE = "serving_default"
 @dataclasses.dataclass(frozen=True)
 class Limits:
     """Per-request bounds. Pixels: batch × height × width, summed over inputs."""
-    max_request_pixels: int = export.MAX_REQUEST_PIXELS
+    max_request_pixels: int = saved_model.MAX_REQUEST_PIXELS
     max_request_bytes: int = 64 * 1024 * 1024
     timeout_s: float = 30.0
 

@@ -11,7 +11,7 @@ import os
 
 from google.protobuf import text_format
 
-from kerastransfer import model_zoo
+from kerastransfer import artifact
 
 
 class ConfigError(ValueError):
@@ -96,7 +96,7 @@ def read_model_config(path):
 
 def shipped_models(root=None):
     """One ModelSource per model folder under the shipped-models root."""
-    root = root or model_zoo.models_root()
+    root = root or artifact.models_root()
     if not os.path.isdir(root):
         raise ConfigError(f"{root}: no models folder (give --model_base_path or "
                           "--model_config_file)")

@@ -6,8 +6,8 @@ import dataclasses
 
 from keras import ops
 
-from kerastransfer import losses
-from kerastransfer.loss_network import LossNetwork, keras_layer_name
+from kerastransfer.perceptual import losses
+from kerastransfer.perceptual.loss_network import LossNetwork, keras_layer_name
 
 DEFAULT_CONTENT_LAYERS = ("block2_conv2",)  # relu2_2, as in the paper
 DEFAULT_STYLE_LAYERS = ("block1_conv2", "block2_conv2", "block3_conv3", "block4_conv3")

@@ -3,7 +3,7 @@ returning the activations the perceptual losses compare.
 """
 import keras
 
-from kerastransfer import vgg_weights
+from kerastransfer.perceptual import vgg_weights
 
 # Paper names → Keras VGG16 layer names (activations after ReLU).
 LAYER_NAMES = {

@@ -19,9 +19,11 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from kerastransfer import distribute, image_io
+from kerastransfer.training import distribute
+
+from kerastransfer import image_io
 from kerastransfer.progress import Progress
-from kerastransfer.vgg_weights import weights_fingerprint
+from kerastransfer.perceptual.vgg_weights import weights_fingerprint
 
 TERMS = ("total", "content", "style", "tv", "pixel", "range")
 

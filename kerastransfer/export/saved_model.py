@@ -23,7 +23,9 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from kerastransfer import image_io, inference_graph
+from kerastransfer import image_io
+
+from kerastransfer.models import inference_graph
 
 RECORD_FILE = "kerastransfer.json"
 PORTABLE_SIGNATURE = "serving_portable"  # plain Keras ops, for the TF.js converter
@@ -45,8 +47,8 @@ def rebuild_network(loaded, record):
     config and given the SavedModel's own variables (the archive saves them in the
     network's order). Tiling needs it, because the serving signatures cannot run a tile
     with another image's instance-norm statistics. Raises ValueError if they do not fit."""
-    from kerastransfer.sr_net import SuperResolutionNet
-    from kerastransfer.transformer_net import TransformerNet
+    from kerastransfer.models.sr_net import SuperResolutionNet
+    from kerastransfer.models.transformer_net import TransformerNet
     config = record.get("network")
     if not config:
         raise ValueError("the model's record has no network configuration")

@@ -14,8 +14,8 @@ import math
 import keras
 from keras import layers, ops
 
-from kerastransfer.degradation import bicubic_upscale
-from kerastransfer.layers import ConvLayer, ResidualBlock, ScaledTanh, UpsampleConvLayer
+from kerastransfer.models.degradation import bicubic_upscale
+from kerastransfer.models.layers import ConvLayer, ResidualBlock, ScaledTanh, UpsampleConvLayer
 
 SCALES = (2, 4, 8)
 SR_NORMALIZATIONS = ("batch", "instance", None)

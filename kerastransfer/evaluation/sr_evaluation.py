@@ -10,7 +10,15 @@ import os
 import numpy as np
 import tensorflow as tf
 
-from kerastransfer import data, degradation, image_io, metrics, tiling
+from kerastransfer.training import data
+
+from kerastransfer.models import degradation
+
+from kerastransfer import image_io
+
+from kerastransfer.evaluation import metrics
+
+from kerastransfer.inference import tiling
 
 
 def match_histograms(image, reference):

@@ -30,10 +30,10 @@ import tensorflow as tf
 
 import keras
 
-from kerastransfer.degradation import bicubic_upscale
-from kerastransfer.layers import InstanceNormalization
-from kerastransfer.sr_net import SuperResolutionNet
-from kerastransfer.transformer_net import TransformerNet
+from kerastransfer.models.degradation import bicubic_upscale
+from kerastransfer.models.layers import InstanceNormalization
+from kerastransfer.models.sr_net import SuperResolutionNet
+from kerastransfer.models.transformer_net import TransformerNet
 
 
 def supports(network):

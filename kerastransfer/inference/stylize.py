@@ -7,7 +7,11 @@ Python caller get the same result.
 import numpy as np
 import tensorflow as tf
 
-from kerastransfer import export, model_zoo, tiling
+from kerastransfer.export import saved_model
+
+from kerastransfer import artifact
+
+from kerastransfer.inference import tiling
 
 
 FINISH_ROWS = 512  # strength and colour preservation are applied this many rows at a time
@@ -43,8 +47,8 @@ class ExportedModel:
         where the CPU has it and the model exports it)."""
         if precision not in PRECISIONS:
             raise ValueError(f"precision must be one of {PRECISIONS}, got {precision!r}")
-        self.path = model_zoo.resolve(name_or_path)
-        self.record = model_zoo.read_record(self.path)
+        self.path = artifact.resolve(name_or_path)
+        self.record = artifact.read_record(self.path)
         self._loaded = tf.saved_model.load(self.path)
         has_bfloat16 = BFLOAT16_SIGNATURE in self._loaded.signatures
         if precision == "bfloat16" and not has_bfloat16:
@@ -77,7 +81,7 @@ class ExportedModel:
         """The Keras network behind the signature, rebuilt from this SavedModel's own
         variables (for tiling, which must reach the instance-norm layers)."""
         if self._network is None:
-            self._network = export.rebuild_network(self._loaded, self.record)
+            self._network = saved_model.rebuild_network(self._loaded, self.record)
         return self._network
 
     def __call__(self, images):

@@ -24,17 +24,17 @@ def train_step_seconds(width=0.5, precision="float32", jit=False, steps=4, image
                        batch_size=4, vgg_weights="random"):
     """Median seconds of one style-training step (content relu2_2, four style layers),
     after two warm-up steps (tracing, XLA compile). Random VGG weights cost the same."""
-    from kerastransfer import training
-    from kerastransfer.objective import LossWeights, PerceptualObjective
-    from kerastransfer.transformer_net import TransformerNet
+    from kerastransfer.training import loop
+    from kerastransfer.perceptual.objective import LossWeights, PerceptualObjective
+    from kerastransfer.models.transformer_net import TransformerNet
 
-    training.set_precision(precision)
+    loop.set_precision(precision)
     try:
         keras.utils.set_random_seed(0)
         size = image_size
         style = tf.random.uniform([1, size, size, 3], 0, 255)
         objective = PerceptualObjective.build(LossWeights(), style, vgg_weights=vgg_weights)
-        trainer = training.PerceptualTrainer(TransformerNet(width=width), objective)
+        trainer = loop.PerceptualTrainer(TransformerNet(width=width), objective)
         trainer.compile(optimizer=keras.optimizers.Adam(1e-3), jit_compile=jit)
         images = tf.random.uniform([batch_size, size, size, 3], 0, 255)
         trainer.make_train_function()
@@ -42,7 +42,7 @@ def train_step_seconds(width=0.5, precision="float32", jit=False, steps=4, image
         return median_seconds(lambda: float(trainer.train_function(iterator)["total"]),
                               steps, warmup=2)
     finally:
-        training.set_precision("float32")
+        loop.set_precision("float32")
 
 
 def conv_flops(network, height, width):

@@ -8,7 +8,7 @@ included.
 import keras
 from keras import ops
 
-from kerastransfer.layers import (NORMALIZATIONS, PADDINGS, ConvLayer, PixelHead,
+from kerastransfer.models.layers import (NORMALIZATIONS, PADDINGS, ConvLayer, PixelHead,
                                   ReflectionPadding2D, ResidualBlock, UpsampleConvLayer)
 
 # The paper reflection-pads the input by 40 px; done as two 20-px pads so that inputs of

@@ -10,11 +10,15 @@ import os
 
 import tensorflow as tf
 
-from kerastransfer import data, degradation, distribute, export, training
-from kerastransfer.loss_network import load_vgg16
-from kerastransfer.objective import LossWeights, PerceptualObjective
-from kerastransfer.sr_net import SuperResolutionNet
-from kerastransfer.vgg_weights import weights_fingerprint
+from kerastransfer.training import data, distribute, loop
+
+from kerastransfer.models import degradation
+
+from kerastransfer.export import saved_model
+from kerastransfer.perceptual.loss_network import load_vgg16
+from kerastransfer.perceptual.objective import LossWeights, PerceptualObjective
+from kerastransfer.models.sr_net import SuperResolutionNet
+from kerastransfer.perceptual.vgg_weights import weights_fingerprint
 
 SR_LOSSES = ("feature", "pixel")
 
@@ -44,7 +48,7 @@ def train_sr_network(scale, loss, output_dir, steps, train_dir=None, tfds_name=N
         raise ValueError(f"patch_size {patch_size} must be a multiple of scale {scale}")
     name = name or f"sr_x{scale}" + ("" if loss == "feature" else f"_{loss}")
     weights = sr_loss_weights(loss, tv_weight)
-    policy = training.set_precision(precision)
+    policy = loop.set_precision(precision)
     try:
         dataset = data.training_dataset(train_dir, tfds_name, image_size=patch_size,
                                         batch_size=batch_size,
@@ -54,19 +58,19 @@ def train_sr_network(scale, loss, output_dir, steps, train_dir=None, tfds_name=N
             network = SuperResolutionNet(scale=scale, filters=filters,
                                          normalization=normalization, upsampling=upsampling,
                                          residual=residual, name="transformer")
-            trainer = training.PerceptualTrainer(
+            trainer = loop.PerceptualTrainer(
                 network, objective,
                 inputs_fn=functools.partial(degradation.degrade, scale=scale))
         samples = None
         if sample_image:
             samples = data.resize_and_crop(data.decode_rgb(tf.io.read_file(sample_image)),
                                            patch_size, random=False, resize=False)[tf.newaxis]
-        result = training.train(trainer, dataset, steps, output_dir,
+        result = loop.train(trainer, dataset, steps, output_dir,
                                 checkpoint_every=checkpoint_every, sample_images=samples,
                                 sample_every=sample_every, learning_rate=learning_rate,
                                 jit_compile=jit_compile, verbose=verbose, strategy=strategy)
     finally:
-        training.set_precision("float32")
+        loop.set_precision("float32")
     vgg = objective.loss_network
     fingerprint = vgg.fingerprint if vgg else weights_fingerprint(load_vgg16(vgg_weights))
     record = {
@@ -78,15 +82,15 @@ def train_sr_network(scale, loss, output_dir, steps, train_dir=None, tfds_name=N
                     if k in ("scale", "filters", "residual_blocks", "normalization", "upsampling",
                               "residual")},
         "loss": {**weights.to_json(), "kind": loss},
-        "train": training.train_record(result, tfds_name or os.path.basename(os.path.normpath(train_dir)),
+        "train": loop.train_record(result, tfds_name or os.path.basename(os.path.normpath(train_dir)),
                                        batch_size, patch_size, learning_rate, policy, jit_compile,
                                        distribute.replicas(strategy)),
         "vgg16_weights": vgg_weights if vgg_weights in ("torchvision", "imagenet") else "file",
         "vgg16_weights_sha256": fingerprint,
-        "metrics": {"final_train_loss": training.final_losses(result["history"])},
+        "metrics": {"final_train_loss": loop.final_losses(result["history"])},
     }
     if not distribute.is_chief(strategy):
         return None, record
     export_dir = export_dir or os.path.join(output_dir, "export")
-    export.export_saved_model(export.float32_copy(network), export_dir, record, overwrite=True)
+    saved_model.export_saved_model(saved_model.float32_copy(network), export_dir, record, overwrite=True)
     return export_dir, record

@@ -7,8 +7,8 @@ with a border of `scale` pixels shaved, via `tf.image.psnr` / `tf.image.ssim`; a
 import numpy as np
 import tensorflow as tf
 
-from kerastransfer import vgg_weights
-from kerastransfer.loss_network import LossNetwork
+from kerastransfer.perceptual import vgg_weights
+from kerastransfer.perceptual.loss_network import LossNetwork
 
 LPIPS_LAYERS = ("block1_conv2", "block2_conv2", "block3_conv3", "block4_conv3", "block5_conv3")
 

@@ -6,7 +6,7 @@ Where a layer departs from the paper, its docstring says so and why.
 import keras
 from keras import layers, ops
 
-from kerastransfer import norm_statistics
+from kerastransfer.models import norm_statistics
 
 PADDINGS = ("reflect", "paper")
 NORMALIZATIONS = ("instance", "batch", "centred")

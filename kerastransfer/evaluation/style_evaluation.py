@@ -109,7 +109,7 @@ def lbfgs_history(objective, photo, iterations, init, cache_dir=None, cache_key=
                 cached = json.load(f)
             if len(cached["history"]) >= iterations:
                 return cached["history"][:iterations]
-    from kerastransfer import gatys
+    from kerastransfer.perceptual import gatys
     _, history = gatys.optimize_image(objective, photo[np.newaxis].astype(np.float32),
                                       iterations, init=init, seed=seed)
     if path:

@@ -25,8 +25,8 @@ import math
 import numpy as np
 import tensorflow as tf
 
-from kerastransfer import inference_graph
-from kerastransfer.norm_statistics import StatisticsComplete, StatisticsScope
+from kerastransfer.models import inference_graph
+from kerastransfer.models.norm_statistics import StatisticsComplete, StatisticsScope
 
 TILE_SIZE = 512                 # core of a tile, in output pixels
 # Output sizes above which stylize/upscale tile by default: one untiled pass peaks at

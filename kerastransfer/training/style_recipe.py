@@ -9,9 +9,13 @@ import os
 
 import tensorflow as tf
 
-from kerastransfer import data, distribute, export, image_io, training
-from kerastransfer.objective import LossWeights, PerceptualObjective
-from kerastransfer.transformer_net import TransformerNet
+from kerastransfer.training import data, distribute, loop
+
+from kerastransfer.export import saved_model
+
+from kerastransfer import image_io
+from kerastransfer.perceptual.objective import LossWeights, PerceptualObjective
+from kerastransfer.models.transformer_net import TransformerNet
 
 
 NETWORK_KEYS = ("width", "normalization", "padding", "upsampling", "residual_blocks",
@@ -68,7 +72,7 @@ def _file_sha256(path):
 def warm_start_from(model_name_or_path, transformer):
     """Copies an exported style model's weights into `transformer` (the same
     architecture), so a run on a new machine continues from the shipped model."""
-    from kerastransfer.stylize import ExportedModel
+    from kerastransfer.inference.stylize import ExportedModel
     source = ExportedModel(model_name_or_path)
     if source.record.get("task") != "style":
         raise ValueError(f"{model_name_or_path}: --init_from needs a style model")
@@ -93,18 +97,18 @@ def train_style_network(style_image, output_dir, steps, train_dir=None, tfds_nam
     """Trains (or resumes) a network for `style_image` and exports it to `export_dir`
     (default `output_dir/export`). Returns (export path, record dict).
 
-    `learning_rate`: a float or a `training.LearningRateSchedule`.
+    `learning_rate`: a float or a `loop.LearningRateSchedule`.
     `small_crop_*`: progressive resizing (`crop_phases`).
     `init_from`: a shipped model name or SavedModel path to start from, when
     `output_dir` holds no checkpoint yet.
     `strategy`: a tf.distribute strategy (`distribute.make_strategy`) or None; then
     `batch_size` is per replica, and only the chief exports (others return path None)."""
     name = name or os.path.splitext(os.path.basename(style_image))[0]
-    policy = training.set_precision(precision)
+    policy = loop.set_precision(precision)
     phases = crop_phases(steps, image_size, batch_size, small_crop_size, small_crop_fraction,
                          small_batch_size)
-    if not isinstance(learning_rate, training.LearningRateSchedule):
-        learning_rate = training.LearningRateSchedule(peak=learning_rate)
+    if not isinstance(learning_rate, loop.LearningRateSchedule):
+        learning_rate = loop.LearningRateSchedule(peak=learning_rate)
     run_config = {"style_image": _file_sha256(style_image), "style_size": style_size,
                   "width": width, "normalization": normalization, "padding": padding,
                   "upsampling": upsampling, "decoder_normalization": decoder_normalization,
@@ -123,19 +127,19 @@ def train_style_network(style_image, output_dir, steps, train_dir=None, tfds_nam
                                          padding=padding, upsampling=upsampling,
                                          decoder_normalization=decoder_normalization,
                                          output_head=output_head, name="transformer")
-            trainer = training.PerceptualTrainer(transformer, objective)
+            trainer = loop.PerceptualTrainer(transformer, objective)
         samples = None
         if sample_image:
             samples = data.resize_and_crop(data.decode_rgb(tf.io.read_file(sample_image)),
                                            image_size, random=False)[tf.newaxis]
-        result = training.train(trainer, dataset, steps, output_dir,
+        result = loop.train(trainer, dataset, steps, output_dir,
                                 checkpoint_every=checkpoint_every, sample_images=samples,
                                 sample_every=sample_every, learning_rate=learning_rate,
                                 jit_compile=jit_compile, verbose=verbose, strategy=strategy,
                                 init_weights=(lambda net: warm_start_from(init_from, net))
                                 if init_from else None, on_start=on_start)
     finally:
-        training.set_precision("float32")
+        loop.set_precision("float32")
     data_name = tfds_name or os.path.basename(os.path.normpath(train_dir))
     record = {
         "task": "style",
@@ -144,7 +148,7 @@ def train_style_network(style_image, output_dir, steps, train_dir=None, tfds_nam
         "style_size": style_size,
         "network": {k: v for k, v in transformer.get_config().items() if k in NETWORK_KEYS},
         "loss": weights.to_json(),
-        "train": {**training.train_record(result, data_name, batch_size, image_size,
+        "train": {**loop.train_record(result, data_name, batch_size, image_size,
                                           learning_rate.peak, policy, jit_compile,
                                           distribute.replicas(strategy)),
                   "learning_rate_schedule": learning_rate.to_json(),
@@ -152,11 +156,11 @@ def train_style_network(style_image, output_dir, steps, train_dir=None, tfds_nam
                   **({"init_from": init_from} if init_from else {})},
         "vgg16_weights": vgg_weights if vgg_weights in ("torchvision", "imagenet") else "file",
         "vgg16_weights_sha256": objective.loss_network.fingerprint,
-        "metrics": {"final_train_loss": training.final_losses(result["history"])},
+        "metrics": {"final_train_loss": loop.final_losses(result["history"])},
     }
     if not distribute.is_chief(strategy):
         return None, record
     export_dir = export_dir or os.path.join(output_dir, "export")
-    export.export_saved_model(export.float32_copy(transformer), export_dir, record, overwrite=True,
+    saved_model.export_saved_model(saved_model.float32_copy(transformer), export_dir, record, overwrite=True,
                               style_image=style_image)
     return export_dir, record

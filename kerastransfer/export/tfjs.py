@@ -25,7 +25,7 @@ import types
 
 import numpy as np
 
-from kerastransfer import image_io, model_zoo
+from kerastransfer import image_io, artifact
 
 INDEX_FILE = "models.json"
 INSTALL_HINT = ("pip install --no-deps --require-hashes -r tools/requirements-tfjs.txt "
@@ -69,9 +69,9 @@ def _provide_pkg_resources():
 def style_models():
     """(name, SavedModel path, record) of every shipped style model, newest version."""
     found = []
-    for name in model_zoo.available_models():
-        path = model_zoo.resolve(name)
-        record = model_zoo.read_record(path)
+    for name in artifact.available_models():
+        path = artifact.resolve(name)
+        record = artifact.read_record(path)
         if record.get("task") == "style":
             found.append((name, path, record))
     return found
@@ -81,7 +81,7 @@ def convert(saved_model_dir, output_dir, float16=True):
     """Converts the portable signature to a graph model in `output_dir` (model.json +
     weight shards); float16 halves the download, at the cost `conversion_error` measures.
     Nearest upsampling is then rewritten for speed (`rewrite_nearest_upsampling`)."""
-    from kerastransfer.export import PORTABLE_SIGNATURE
+    from kerastransfer.export.saved_model import PORTABLE_SIGNATURE
     from kerastransfer.serving.servable import read_signature_defs
     signatures = read_signature_defs(saved_model_dir)
     load_converter().convert_tf_saved_model(
@@ -103,7 +103,7 @@ def export_all(web_root, float16=True, check_image=None):
     """
     models = style_models()
     if not models:
-        raise ValueError(f"{model_zoo.models_root()}: no style models (a NAME/VERSION/ "
+        raise ValueError(f"{artifact.models_root()}: no style models (a NAME/VERSION/ "
                          f"SavedModel whose assets/kerastransfer.json says task: style)")
     load_converter()  # fail before touching anything
     os.makedirs(web_root, exist_ok=True)
@@ -285,7 +285,7 @@ def conversion_error(saved_model_dir, model_dir, image):
     """How far the graph model's output is from the SavedModel's on `image` (uint8
     [H, W, 3]), in uint8 levels: mean and max absolute difference, share of values that
     differ."""
-    from kerastransfer.stylize import ExportedModel
+    from kerastransfer.inference.stylize import ExportedModel
     expected = ExportedModel(saved_model_dir)(image[np.newaxis])[0].astype(np.int16)
     actual = graph_model_function(model_dir)(image[np.newaxis])[0].astype(np.int16)
     diff = np.abs(actual - expected)
@@ -325,7 +325,7 @@ def index_entry(name, saved_model_dir, record, model_dir, index_dir, quality=Non
         "steps": train.get("steps"),
         "image_size": train.get("image_size"),
         "network": record.get("network", {}),
-        "saved_model": os.path.relpath(saved_model_dir, os.path.dirname(model_zoo.models_root())),
+        "saved_model": os.path.relpath(saved_model_dir, os.path.dirname(artifact.models_root())),
     }
     if quality:
         entry["conversion_error"] = quality
