@@ -1,13 +1,103 @@
-"""Shipped models by name: `udnie` → `saved_models/udnie/<newest version>/`.
+"""The exported artefact's contract, in one light module (no TensorFlow, no Keras).
 
-Like KerasHub presets, a name resolves to files plus their record (kerastransfer.json),
-so scripts never hard-code paths. The folder is $KERASTRANSFER_MODELS if set, else the
-`saved_models/` beside the package (a source checkout), else `./saved_models`.
+A model is a SavedModel (TF Serving layout: `NAME/VERSION/`) with four signatures and
+its record, `assets/kerastransfer.json` (`ModelRecord`). The CLI, the Python API, the
+model server, Beam and the browser all take the names below from here, so they cannot
+drift apart:
+  serving_default:  images uint8 [B, H, W, 3] → images uint8 [B, H', W', 3]
+  serving_bytes:    image_bytes string [B] (JPEG/PNG) → image_bytes string [B] (PNG)
+  serving_bfloat16: as serving_default, computed in bfloat16
+  serving_portable: as serving_default, plain Keras ops (the TF.js converter's input)
+
+Like KerasHub presets, a shipped name resolves to files plus their record, so scripts
+never hard-code paths: `udnie` → `saved_models/udnie/<newest version>/`. The folder is
+$KERASTRANSFER_MODELS if set, else the `saved_models/` beside the package (a source
+checkout), else `./saved_models`.
 """
+import dataclasses
 import json
 import os
 
-RECORD_PATH = os.path.join("assets", "kerastransfer.json")
+# Signature keys and their tensors' aliases.
+DEFAULT_SIGNATURE = "serving_default"
+BYTES_SIGNATURE = "serving_bytes"
+BFLOAT16_SIGNATURE = "serving_bfloat16"
+PORTABLE_SIGNATURE = "serving_portable"  # plain Keras ops, for the TF.js converter
+IMAGES = "images"
+IMAGE_BYTES = "image_bytes"
+
+# The record.
+RECORD_FILE = "kerastransfer.json"
+RECORD_PATH = os.path.join("assets", RECORD_FILE)
+STYLE_TASK = "style"
+SR_TASK = "super_resolution"
+
+# Limits.
+MAX_REQUEST_PIXELS = 16_777_216  # 4096×4096: serving_bytes refuses larger images
+MIN_SIDE = 32                    # the networks' smallest input, in pixels a side
+TILE_SIZE = 512                  # default core of a tile, in output pixels (tiling)
+
+# Where the network's configuration sits in a record written before
+# `keras.saving.serialize_keras_object` was used: a bare config, its class by task.
+_LEGACY_NETWORK_CLASSES = {STYLE_TASK: ("transformer_net", "TransformerNet"),
+                           SR_TASK: ("sr_net", "SuperResolutionNet")}
+
+
+@dataclasses.dataclass
+class ModelRecord:
+    """How a model was made: kerastransfer.json. `network` is the network as
+    `keras.saving.serialize_keras_object` writes it, so `deserialize_keras_object`
+    rebuilds it whatever its class; `loss`, `train` and `metrics` are the recipe's own
+    JSON. Keys this class does not name are kept in `extra` and written back."""
+    task: str = STYLE_TASK
+    name: str = ""
+    network: dict = dataclasses.field(default_factory=dict)
+    scale: int = None
+    style_image: str = None
+    style_size: int = None
+    degradation: dict = None
+    loss: dict = dataclasses.field(default_factory=dict)
+    train: dict = dataclasses.field(default_factory=dict)
+    vgg16_weights: str = None
+    vgg16_weights_sha256: str = None
+    metrics: dict = dataclasses.field(default_factory=dict)
+    extra: dict = dataclasses.field(default_factory=dict)
+
+    @classmethod
+    def from_json(cls, data):
+        names = {f.name for f in dataclasses.fields(cls)} - {"extra"}
+        known = {k: v for k, v in data.items() if k in names}
+        record = cls(**known, extra={k: v for k, v in data.items() if k not in names})
+        if record.network and "class_name" not in record.network:  # an older record
+            module, class_name = _LEGACY_NETWORK_CLASSES.get(
+                record.task, _LEGACY_NETWORK_CLASSES[STYLE_TASK])
+            record.network = {"module": f"kerastransfer.models.{module}",
+                              "class_name": class_name, "config": record.network,
+                              "registered_name": f"kerastransfer>{class_name}"}
+        return record
+
+    def to_json(self):
+        """The record as written: fields left empty (None, {}) are not written."""
+        data = {k: v for k, v in dataclasses.asdict(self).items()
+                if k != "extra" and v not in (None, {})}
+        return {**data, **self.extra}
+
+    @property
+    def network_config(self):
+        """The network's constructor arguments."""
+        return self.network.get("config", {})
+
+
+def read_signature_defs(path):
+    """The SavedModel's SignatureDefs (protos, as TF Serving reports them), by key;
+    internal ones (`__...`) left out. Imports TensorFlow's protos when called."""
+    from tensorflow.core.protobuf import saved_model_pb2
+
+    saved_model = saved_model_pb2.SavedModel()
+    with open(os.path.join(path, "saved_model.pb"), "rb") as f:
+        saved_model.ParseFromString(f.read())
+    defs = saved_model.meta_graphs[0].signature_def
+    return {k: defs[k] for k in sorted(defs) if not k.startswith("__")}
 
 
 def models_root():
@@ -58,12 +148,12 @@ def resolve(name_or_path):
 
 
 def read_record(saved_model_dir):
-    """The model's kerastransfer.json as a dict ({} when it has none)."""
+    """The model's kerastransfer.json (an empty `ModelRecord` when it has none)."""
     path = os.path.join(saved_model_dir, RECORD_PATH)
     if not os.path.exists(path):
-        return {}
+        return ModelRecord()
     with open(path) as f:
-        return json.load(f)
+        return ModelRecord.from_json(json.load(f))
 
 
 def style_image_path(saved_model_dir, record=None, search_dirs=()):
@@ -71,7 +161,7 @@ def style_image_path(saved_model_dir, record=None, search_dirs=()):
     (where export puts it), else the record's `style_image` in one of `search_dirs`
     (models exported before the painting was an asset). None if neither exists."""
     record = read_record(saved_model_dir) if record is None else record
-    name = record.get("style_image")
+    name = record.style_image
     if not name:
         return None
     name = os.path.basename(name)
@@ -90,17 +180,17 @@ def disk_megabytes(directory):
 
 def network_summary(record):
     """The network in a few words: `width 0.5, instance norm` or `SR ×4, 64 filters, ...`."""
-    net = record.get("network", {})
-    if record.get("task") == "style":
+    net = record.network_config
+    if record.task == STYLE_TASK:
         return f"width {net.get('width', 1):g}, {net.get('normalization', '?')} norm"
-    return (f"SR ×{record.get('scale', '?')}, {net.get('filters', '?')} filters, "
+    return (f"SR ×{record.scale or '?'}, {net.get('filters', '?')} filters, "
             f"{net.get('normalization', '?')} norm" + (", residual" if net.get("residual") else ""))
 
 
 def loss_weights_summary(record):
     """Style models: `content / style / TV` weights; SR models: which loss."""
-    loss = record.get("loss", {})
-    if record.get("task") == "style":
+    loss = record.loss
+    if record.task == STYLE_TASK:
         return " / ".join(f"{loss.get(k, 0):g}" for k in ("content_weight", "style_weight",
                                                            "tv_weight"))
     return "ℓfeat relu2_2" if loss.get("kind") == "feature" else "ℓpixel"
@@ -109,8 +199,8 @@ def loss_weights_summary(record):
 def result_summary(record):
     """Style models: the final weighted training loss terms (content / style / TV);
     SR models: Set5 PSNR-Y against bicubic. "-" where the record has none."""
-    metrics = record.get("metrics", {})
-    if record.get("task") == "style":
+    metrics = record.metrics
+    if record.task == STYLE_TASK:
         final = metrics.get("final_train_loss", {})
         return (" / ".join(f"{final[k]:.2f}" for k in ("content", "style", "tv"))
                 if final else "-")
@@ -125,14 +215,13 @@ def summary(name):
     strings; training fields "-" where the record lacks them)."""
     path = resolve(name)
     record = read_record(path)
-    train = record.get("train", {})
-    task = record.get("task", "?")
+    train = record.train
     wall = train.get("wall_seconds")
     return {
         "model": name,
-        "task": "style" if task == "style" else f"super-resolution ×{record.get('scale', '?')}"
-        if task == "super_resolution" else task,
-        "style": os.path.splitext(os.path.basename(record.get("style_image") or "-"))[0],
+        "task": "style" if record.task == STYLE_TASK else
+        f"super-resolution ×{record.scale or '?'}" if record.task == SR_TASK else record.task,
+        "style": os.path.splitext(os.path.basename(record.style_image or "-"))[0],
         "network": network_summary(record),
         "steps": str(train.get("steps", "-")),
         "batch_crop": (f"{train['batch_size']} × {train['image_size']}²"

@@ -132,11 +132,12 @@ def test_saved_model_cli_runs_it(tmp_path, tiny_saved_model):
 
 
 def test_exporting_over_an_existing_version_is_refused(tmp_path, tiny_transformer):
+    from kerastransfer.artifact import ModelRecord
     from kerastransfer.export import saved_model
     target = tmp_path / "m" / "1"
-    saved_model.export_saved_model(tiny_transformer, str(target), {"name": "a"})
+    saved_model.export_saved_model(tiny_transformer, str(target), ModelRecord(name="a"))
     try:
-        saved_model.export_saved_model(tiny_transformer, str(target), {"name": "b"})
+        saved_model.export_saved_model(tiny_transformer, str(target), ModelRecord(name="b"))
         raised = False
     except FileExistsError:
         raised = True
@@ -175,15 +176,16 @@ def test_style_image_goes_into_assets_resized_to_the_style_size(tmp_path, tiny_t
     from kerastransfer import artifact
     painting = tmp_path / "big painting.png"
     Image.fromarray(random_image(100, 300, seed=3)).save(painting)
-    record = {"task": "style", "name": "p", "style_image": "painting.png", "style_size": 64}
+    record = artifact.ModelRecord(task="style", name="p", style_image="painting.png",
+                                  style_size=64)
     path = saved_model.export_saved_model(tiny_transformer, str(tmp_path / "p" / "1"), record,
-                                     style_image=str(painting))
-    assert artifact.read_record(path)["style_image"] == "painting.png"
+                                          style_image=str(painting))
+    assert artifact.read_record(path).style_image == "painting.png"
     asset = artifact.style_image_path(path)
     assert asset == os.path.join(path, "assets", "painting.png")
     with Image.open(asset) as image:
         assert image.size == (64, 21)
-    assert record["style_image"] == "painting.png"  # the caller's record is not changed
+    assert record.style_image == "painting.png"  # the caller's record is not changed
 
 
 def test_a_small_style_image_is_kept_byte_for_byte(tmp_path, tiny_transformer):
@@ -192,9 +194,9 @@ def test_a_small_style_image_is_kept_byte_for_byte(tmp_path, tiny_transformer):
     painting = tmp_path / "small.jpg"
     painting.write_bytes(_jpeg(random_image(40, 50, seed=4)))
     path = saved_model.export_saved_model(tiny_transformer, str(tmp_path / "s" / "1"),
-                                     {"task": "style", "style_size": 64},
-                                     style_image=str(painting))
-    assert artifact.read_record(path)["style_image"] == "small.jpg"
+                                          artifact.ModelRecord(task="style", style_size=64),
+                                          style_image=str(painting))
+    assert artifact.read_record(path).style_image == "small.jpg"
     with open(os.path.join(path, "assets", "small.jpg"), "rb") as f:
         assert f.read() == painting.read_bytes()
 

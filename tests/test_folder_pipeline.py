@@ -7,8 +7,8 @@ import pytest
 from PIL import Image
 
 from conftest import random_image
-from kerastransfer.inference import folders
 from kerastransfer import image_io
+from kerastransfer.inference import folders
 
 
 def invert(image):

@@ -112,7 +112,7 @@ def stylize_folder(corpus_dir, tmp_path_factory, tiny_saved_model):
 @pytest.fixture(scope="module")
 def upscale_folder(corpus_dir, tmp_path_factory, tiny_sr_model):
     """Outputs must equal the model's answer on the decoded photo."""
-    from kerastransfer.inference.stylize import ExportedModel
+    from kerastransfer.inference.exported_model import ExportedModel
     out = tmp_path_factory.mktemp("upscaled") / "out"
     result = run_cli(UPSCALE, f"--model={tiny_sr_model}", f"--input={corpus_dir}",
                      f"--output={out}", f"--max_pixels={UPSCALE_MAX_PIXELS}")

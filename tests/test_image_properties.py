@@ -18,9 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from kerastransfer.export import saved_model
-
 from kerastransfer import image_io
+from kerastransfer.export import saved_model
 
 SETTINGS = dict(deadline=None, database=None, derandomize=True,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -53,7 +52,7 @@ def encoded_images(draw, formats=tuple(FORMAT_MODES), min_side=32, max_side=300)
 
 @pytest.fixture(scope="module")
 def model(tiny_saved_model):
-    from kerastransfer.inference.stylize import ExportedModel
+    from kerastransfer.inference.exported_model import ExportedModel
     return ExportedModel(str(tiny_saved_model))
 
 

@@ -17,7 +17,7 @@ REQUIRED_RECORD_KEYS = {"task", "name", "loss", "train", "vgg16_weights_sha256",
 
 
 def test_at_least_one_style_model_is_shipped():
-    assert any(artifact.read_record(artifact.resolve(n)).get("task") == "style"
+    assert any(artifact.read_record(artifact.resolve(n)).task == "style"
                for n in SHIPPED)
 
 
@@ -25,7 +25,7 @@ def test_at_least_one_style_model_is_shipped():
 def test_shipped_model_has_a_full_record_and_keeps_odd_sizes(name):
     import tensorflow as tf
     path = artifact.resolve(name)
-    record = artifact.read_record(path)
+    record = artifact.read_record(path).to_json()
     assert REQUIRED_RECORD_KEYS <= set(record)
     assert record["name"] == name
     assert {"content_layers", "content_weight", "style_layers", "style_weight", "tv_weight",
@@ -72,11 +72,12 @@ def test_serving_config_lists_exactly_the_shipped_models():
 
 
 @pytest.mark.parametrize("name", [n for n in SHIPPED if artifact.read_record(
-    artifact.resolve(n)).get("task") == "style"])
+    artifact.resolve(n)).task == "style"])
 def test_every_style_model_visibly_stylises_a_photo(name):
     """Far from the photo (a near-identity network would fail), not flat, and not the
     same picture as another style gives."""
-    from kerastransfer.inference.stylize import ExportedModel, limit_size, stylize
+    from kerastransfer.inference.exported_model import ExportedModel
+    from kerastransfer.inference.stylize import limit_size, stylize
     from kerastransfer import image_io
     photo = limit_size(image_io.read_image(SAMPLE), 192)
     styled = stylize(ExportedModel(name), photo).astype(float)
@@ -105,7 +106,7 @@ def test_recorded_vgg_weights_are_the_converted_torchvision_ones():
     udnie model's record says it was trained with."""
     from kerastransfer.perceptual.loss_network import LossNetwork
     record = artifact.read_record(artifact.resolve("udnie"))
-    assert LossNetwork(("relu2_2",)).fingerprint == record["vgg16_weights_sha256"]
+    assert LossNetwork(("relu2_2",)).fingerprint == record.vgg16_weights_sha256
 
 
 @pytest.mark.parametrize("name", SHIPPED)
@@ -128,12 +129,12 @@ def test_rest_and_grpc_inputs_give_the_same_pixels(name):
 
 
 @pytest.mark.parametrize("name", [n for n in SHIPPED if artifact.read_record(
-    artifact.resolve(n)).get("task") == "style"])
+    artifact.resolve(n)).task == "style"])
 def test_every_style_model_carries_its_painting(name):
     from PIL import Image
     path = artifact.resolve(name)
     record = artifact.read_record(path)
     painting = artifact.style_image_path(path, record)
-    assert painting == os.path.join(path, "assets", record["style_image"])
+    assert painting == os.path.join(path, "assets", record.style_image)
     with Image.open(painting) as image:
-        assert max(image.size) == record["style_size"]
+        assert max(image.size) == record.style_size

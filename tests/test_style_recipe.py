@@ -1,5 +1,6 @@
 """The style recipe's parts: pixel heads, centred normalisation, the learning-rate
 schedule, progressive resizing across resumes, warm starts and run-folder checks."""
+import dataclasses
 import json
 import os
 
@@ -8,10 +9,10 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from kerastransfer.training import data, style_recipe, loop
 from kerastransfer.models.layers import InstanceNormalization, PixelHead
-from kerastransfer.perceptual.objective import LossWeights
 from kerastransfer.models.transformer_net import TransformerNet
+from kerastransfer.training import data, loop, style_recipe
+from kerastransfer.training.config import StyleConfig
 
 
 def _gradient_at(head, value, training_mode=True):
@@ -97,16 +98,20 @@ def test_small_crops_are_cut_at_the_large_crops_scale():
     np.testing.assert_allclose(small, large[16:48, 16:48], atol=1.0)
 
 
+TINY = StyleConfig(content_layers=("relu2_2",), style_layers=("relu1_2", "relu2_2"),
+                   style_weight=1.0, tv_weight=1e-6, image_size=32, batch_size=2, width=0.125,
+                   vgg_weights="random", checkpoint_every=2, style_size=32, seed=0,
+                   small_crop_size=32, small_crop_fraction=0.5, mixed_precision="float32")
+RUN_ARGUMENTS = ("init_from", "on_start")
+
+
 def _train(tmp_path, style_path, photo_dir, steps, name="run", **kwargs):
-    keras.utils.set_random_seed(0)
-    defaults = dict(weights=LossWeights(content_layers=("relu2_2",),
-                                        style_layers=("relu1_2", "relu2_2")),
-                    image_size=32, batch_size=2, width=0.125, vgg_weights="random",
-                    checkpoint_every=2, verbose=0, style_size=32, seed=0,
-                    small_crop_size=32, small_crop_fraction=0.5)
+    """A tiny run: `kwargs` are TINY's settings to change, or RUN_ARGUMENTS."""
+    config = dataclasses.replace(TINY, steps=steps, **{k: v for k, v in kwargs.items()
+                                                       if k not in RUN_ARGUMENTS})
     return style_recipe.train_style_network(
-        str(style_path), str(tmp_path / name), steps, train_dir=str(photo_dir),
-        **{**defaults, **kwargs})
+        str(style_path), str(tmp_path / name), config, train_dir=str(photo_dir), verbose=0,
+        **{k: v for k, v in kwargs.items() if k in RUN_ARGUMENTS})
 
 
 def test_a_progressive_run_killed_in_either_phase_resumes_and_extends(tmp_path, style_path,
@@ -119,8 +124,8 @@ def test_a_progressive_run_killed_in_either_phase_resumes_and_extends(tmp_path, 
     _, record = _train(tmp_path, style_path, photo_dir, 6, image_size=64,
                        on_start=started.append)
     assert started == [0, 2]
-    assert record["train"]["steps"] == 6
-    assert record["train"]["crop_phases"][0]["until_step"] == 1
+    assert record.train["steps"] == 6
+    assert record.train["crop_phases"][0]["until_step"] == 1
 
 
 def test_a_run_folder_refuses_another_network_or_painting(tmp_path, style_path, photo_dir):
@@ -130,22 +135,22 @@ def test_a_run_folder_refuses_another_network_or_painting(tmp_path, style_path, 
     other = tmp_path / "other.png"
     keras.utils.save_img(str(other), np.full([40, 40, 3], 9, np.uint8))
     with pytest.raises(ValueError, match="another painting"):
-        style_recipe.train_style_network(str(other), str(tmp_path / "run"), 4,
-                                           train_dir=str(photo_dir), width=0.125,
-                                           vgg_weights="random", verbose=0)
+        style_recipe.train_style_network(str(other), str(tmp_path / "run"),
+                                         StyleConfig(steps=4, width=0.125,
+                                                     vgg_weights="random"),
+                                         train_dir=str(photo_dir), verbose=0)
 
 
 def test_a_resume_with_another_kind_of_schedule_is_refused(tmp_path, style_path, photo_dir):
     _train(tmp_path, style_path, photo_dir, 2)
     with pytest.raises(ValueError, match="optimizer state"):
-        _train(tmp_path, style_path, photo_dir, 4,
-               learning_rate=loop.LearningRateSchedule(1e-3, warmup_steps=2))
+        _train(tmp_path, style_path, photo_dir, 4, warmup_steps=2)
 
 
 def test_init_from_starts_at_the_exported_models_weights(tmp_path, style_path, photo_dir):
     path, record = _train(tmp_path, style_path, photo_dir, 2, name="first",
                           output_head="clip")
-    from kerastransfer.inference.stylize import ExportedModel
+    from kerastransfer.inference.exported_model import ExportedModel
     exported = ExportedModel(path).keras_network()
     seen = {}
 
@@ -155,8 +160,8 @@ def test_init_from_starts_at_the_exported_models_weights(tmp_path, style_path, p
     _, second = _train(tmp_path, style_path, photo_dir, 0 + 1, name="second",
                        output_head="clip", init_from=path, learning_rate=1e-12,
                        on_start=look)
-    assert seen["step"] == 0 and second["train"]["init_from"] == path
-    from kerastransfer.inference.stylize import ExportedModel as Again
+    assert seen["step"] == 0 and second.train["init_from"] == path
+    from kerastransfer.inference.exported_model import ExportedModel as Again
     continued = Again(second and os.path.join(tmp_path, "second", "export")).keras_network()
     for a, b in zip(exported.get_weights(), continued.get_weights()):
         np.testing.assert_allclose(a, b, atol=1e-6)  # lr 1e-12: one step moves nothing

@@ -4,7 +4,7 @@ import tensorflow as tf
 
 from conftest import random_image
 from kerastransfer import artifact
-from kerastransfer.inference import stylize
+from kerastransfer.inference import exported_model, stylize
 
 
 class Negate:
@@ -63,7 +63,7 @@ def test_model_names_resolve_to_the_newest_version(tmp_path, monkeypatch, tiny_s
 
 
 def test_exported_model_wraps_the_signature(tiny_saved_model):
-    model = stylize.ExportedModel(str(tiny_saved_model))
+    model = exported_model.ExportedModel(str(tiny_saved_model))
     assert model.name == "tiny"
     assert model(random_image(35, 33)[None]).shape == (1, 35, 33, 3)
 

@@ -8,8 +8,9 @@ import tensorflow as tf
 from PIL import Image
 
 from conftest import random_image, run_cli
+from kerastransfer.evaluation import metrics
+from kerastransfer.inference import upscale
 from kerastransfer.models import degradation
-from kerastransfer.evaluation import metrics, sr_evaluation
 from kerastransfer.models.sr_net import SuperResolutionNet
 
 
@@ -115,7 +116,7 @@ def test_histogram_matching_takes_the_reference_distribution():
     rng = np.random.RandomState(0)
     image = rng.randint(0, 128, (30, 30, 3)).astype(np.uint8)
     reference = rng.randint(100, 256, (30, 30, 3)).astype(np.uint8)
-    matched = sr_evaluation.match_histograms(image, reference)
+    matched = upscale.match_histograms(image, reference)
     assert abs(matched.mean() - reference.mean()) < 3
     order = np.argsort(image[..., 0].ravel(), kind="stable")
     assert (np.diff(matched[..., 0].ravel()[order].astype(int)) >= 0).all()  # monotone
@@ -162,17 +163,18 @@ def test_upscale_refuses_a_style_model(tmp_path, tiny_saved_model):
 
 @pytest.mark.parametrize("loss", ["feature", "pixel"])
 def test_train_sr_exports_a_model_with_its_record(tmp_path, photo_dir, loss):
+    from kerastransfer.training.config import SRConfig
     from kerastransfer.training.sr_recipe import train_sr_network
     residual = loss == "pixel"  # both network variants go through training and export
-    path, record = train_sr_network(4, loss, str(tmp_path / "run"), steps=2,
-                                    train_dir=str(photo_dir), patch_size=32, batch_size=2,
-                                    filters=8, checkpoint_every=1, vgg_weights="random",
-                                    residual=residual,
+    config = SRConfig(scale=4, loss=loss, steps=2, patch_size=32, batch_size=2, filters=8,
+                      checkpoint_every=1, vgg_weights="random", residual=residual,
+                      mixed_precision="float32")
+    path, record = train_sr_network(str(tmp_path / "run"), config, train_dir=str(photo_dir),
                                     sample_image=str(photo_dir / "a.jpg"), verbose=0)
-    assert record["scale"] == 4 and record["train"]["steps"] == 2
-    assert record["loss"]["kind"] == loss
-    assert record["network"]["residual"] == residual
-    assert (record["loss"]["pixel_weight"] > 0) == (loss == "pixel")
+    assert record.scale == 4 and record.train["steps"] == 2
+    assert record.loss["kind"] == loss
+    assert record.network_config["residual"] == residual
+    assert (record.loss["pixel_weight"] > 0) == (loss == "pixel")
     model = tf.saved_model.load(path)
     out = model.signatures["serving_default"](images=tf.zeros([1, 9, 7, 3], tf.uint8))["images"]
     assert out.shape == (1, 36, 28, 3)

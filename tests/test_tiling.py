@@ -108,17 +108,19 @@ def test_tiled_super_resolution_matches_untiled(sr_net):
 
 @pytest.fixture(scope="module")
 def exported_style(tmp_path_factory, style_net):
+    import keras
+    from kerastransfer.artifact import ModelRecord
     from kerastransfer.export import saved_model
     path = tmp_path_factory.mktemp("tiling") / "tiny_tiled" / "1"
-    network = {k: v for k, v in style_net.get_config().items()
-               if k in ("width", "normalization", "padding", "upsampling", "residual_blocks")}
-    record = {"task": "style", "name": "tiny_tiled", "style_image": "x.jpg", "network": network}
+    record = ModelRecord(task="style", name="tiny_tiled", style_image="x.jpg",
+                         network=keras.saving.serialize_keras_object(style_net))
     saved_model.export_saved_model(style_net, str(path), record)
     return path
 
 
 def test_stylize_tiles_above_the_threshold_with_the_same_result(exported_style):
-    from kerastransfer.inference.stylize import ExportedModel, stylize
+    from kerastransfer.inference.exported_model import ExportedModel
+    from kerastransfer.inference.stylize import stylize
     model = ExportedModel(str(exported_style))
     image = smooth_image(97, 130, seed=5)
     one_pass = stylize(model, image, strength=0.6)
@@ -155,13 +157,15 @@ def test_cli_default_tile_size_is_the_library_default():
 
 def test_upscale_tiles_an_exported_sr_model_with_the_same_result(tmp_path, sr_net):
     from kerastransfer.export import saved_model
-    from kerastransfer.evaluation.sr_evaluation import upscale
-    from kerastransfer.inference.stylize import ExportedModel
-    network = {k: v for k, v in sr_net.get_config().items()
+    from kerastransfer.inference.upscale import upscale
+    from kerastransfer.inference.exported_model import ExportedModel
+    from kerastransfer.artifact import ModelRecord
+    network = {k: v for k, v in sr_net.get_config().items()  # a record from before the
                if k in ("scale", "filters", "residual_blocks", "normalization", "upsampling")}
-    path = saved_model.export_saved_model(sr_net, str(tmp_path / "sr" / "1"),
-                                     {"task": "super_resolution", "name": "sr", "scale": 2,
-                                      "network": network})
+    path = saved_model.export_saved_model(  # network was serialised whole: still read
+        sr_net, str(tmp_path / "sr" / "1"),
+        ModelRecord.from_json({"task": "super_resolution", "name": "sr", "scale": 2,
+                               "network": network}))
     model = ExportedModel(path)
     image = smooth_image(70, 45, seed=7)
     tiled = upscale(model, image, 2, tile_size=64, tile_above_pixels=0)
@@ -171,7 +175,8 @@ def test_upscale_tiles_an_exported_sr_model_with_the_same_result(tmp_path, sr_ne
 
 
 def test_a_model_without_its_network_record_cannot_be_tiled(tiny_saved_model):
-    from kerastransfer.inference.stylize import ExportedModel, stylize
+    from kerastransfer.inference.exported_model import ExportedModel
+    from kerastransfer.inference.stylize import stylize
     model = ExportedModel(str(tiny_saved_model))
     with pytest.raises(ValueError, match="no network configuration"):
         stylize(model, smooth_image(40, 40), tile_above_pixels=0)

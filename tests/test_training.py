@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from kerastransfer.training import loop
-from kerastransfer.perceptual.objective import LossWeights, PerceptualObjective
 from kerastransfer.models.transformer_net import TransformerNet
+from kerastransfer.perceptual.objective import LossWeights, PerceptualObjective
+from kerastransfer.training import loop
 
 TINY_WEIGHTS = LossWeights(content_layers=("relu2_2",), style_layers=("relu1_2", "relu2_2"),
                            style_weight=1.0, tv_weight=1e-6)

@@ -65,7 +65,7 @@ def assert_clean(report):
 def test_page_stylises_like_the_saved_model(page_url, tmp_path):
     from kerastransfer import image_io
     # Resized once here, so the browser (max size 512, no resize) and TF see the same pixels.
-    from kerastransfer.inference import stylize
+    from kerastransfer.inference import exported_model, stylize
     photo = stylize.limit_size(image_io.read_image(PHOTO), 512)
     photo_path = tmp_path / "coffee_512.png"
     image_io.write_image(str(photo_path), photo)
@@ -76,7 +76,7 @@ def test_page_stylises_like_the_saved_model(page_url, tmp_path):
     assert report["backend"] == "wasm"
     assert_clean(report)
     assert report["download_name"] == "coffee_512-udnie.png"
-    model = stylize.ExportedModel("udnie")
+    model = exported_model.ExportedModel("udnie")
     assert_close(image_io.read_image(os.path.join(out, "result.png")), model(photo[None])[0])
     assert_close(image_io.read_image(os.path.join(out, "adjusted.png")),
                  stylize.stylize(model, photo, strength=0.6, keep_colors=True))
@@ -87,7 +87,7 @@ def test_first_screen_is_the_sample_stylised_with_style_thumbnails(page_url):
     """Without any upload the page shows the sample photo stylised by the first style,
     and a thumbnail of every style's painting; clicking one re-stylises the sample."""
     from kerastransfer import image_io
-    from kerastransfer.inference import stylize
+    from kerastransfer.inference import exported_model
     from kerastransfer.export import tfjs
     names = [entry["name"] for entry in tfjs.read_index(WEB)["models"]]
     out = os.path.join(ARTIFACTS, "first-screen")
@@ -101,11 +101,11 @@ def test_first_screen_is_the_sample_stylised_with_style_thumbnails(page_url):
     sample = image_io.read_image(SAMPLE)
     assert first["result"] == [sample.shape[1], sample.shape[0]]
     shown = image_io.read_image(os.path.join(out, "first.png"))
-    assert_close(shown, stylize.ExportedModel(names[0])(sample[None])[0])
+    assert_close(shown, exported_model.ExportedModel(names[0])(sample[None])[0])
     assert np.abs(shown.astype(int) - sample).mean() > 20  # stylised, not the photo
     clicked = image_io.read_image(os.path.join(out, "clicked.png"))
     assert report["selected"] == "wave" and report["caption"].startswith("Wave")
-    assert_close(clicked, stylize.ExportedModel("wave")(sample[None])[0])
+    assert_close(clicked, exported_model.ExportedModel("wave")(sample[None])[0])
     assert os.path.getsize(os.path.join(out, "first-screen.png")) > 10_000
 
 
@@ -154,7 +154,7 @@ def test_committed_graph_model_runs_like_the_saved_model(name):
     """The converted graph with its float16 weights, run by TensorFlow: what the browser
     computes, up to the backend's arithmetic."""
     from kerastransfer import image_io
-    from kerastransfer.inference import stylize
+    from kerastransfer.inference import exported_model, stylize
     from kerastransfer.export import tfjs
     photo = stylize.limit_size(image_io.read_image(PHOTO), 128)
     model_dir = os.path.join(WEB, "models", name)
@@ -162,7 +162,7 @@ def test_committed_graph_model_runs_like_the_saved_model(name):
         ops = {node["op"] for node in json.load(f)["modelTopology"]["node"]}
     assert "Tile" not in ops, "nearest upsampling not rewritten (slow on wasm)"
     converted = tfjs.graph_model_function(model_dir)
-    assert_close(converted(photo[None])[0], stylize.ExportedModel(name)(photo[None])[0],
+    assert_close(converted(photo[None])[0], exported_model.ExportedModel(name)(photo[None])[0],
                  mean_levels=0.1, max_levels=2)
 
 

@@ -90,7 +90,7 @@ def main(argv):
     del argv
     import tensorflow as tf
     import benchmarking
-    from kerastransfer.inference.stylize import ExportedModel
+    from kerastransfer.inference.exported_model import ExportedModel
     from kerastransfer.models.transformer_net import TransformerNet
 
     if not os.path.isfile(FLAGS.peer):

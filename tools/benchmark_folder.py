@@ -44,9 +44,9 @@ def make_photos(directory):
 def main(argv):
     del argv
     from kerastransfer.training import data
-    from kerastransfer.inference import folders, stylize
+    from kerastransfer.inference import exported_model, folders, stylize
     from kerastransfer import image_io
-    model = stylize.ExportedModel(FLAGS.model, precision=FLAGS.precision)
+    model = exported_model.ExportedModel(FLAGS.model, precision=FLAGS.precision)
     network_seconds = []
 
     def timed_stylize(image):

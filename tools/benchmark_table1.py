@@ -43,7 +43,7 @@ def main(argv):
     from kerastransfer.training import data
     from kerastransfer.perceptual import gatys
     from kerastransfer.perceptual.objective import LossWeights, PerceptualObjective
-    from kerastransfer.inference.stylize import ExportedModel
+    from kerastransfer.inference.exported_model import ExportedModel
 
     models = {p: ExportedModel(FLAGS.model, precision=p) for p in FLAGS.network_precisions}
     record = next(iter(models.values())).record

@@ -96,13 +96,13 @@ def main(argv):
         sizes.append(int(size))
     import web_page
     from kerastransfer import image_io
-    from kerastransfer.inference import stylize
+    from kerastransfer.inference import exported_model, stylize
     from kerastransfer.export import tfjs
     missing = web_page.missing_piece()
     common.check(missing is None, f"cannot drive the page: {missing}")
     common.check(FLAGS.model in {m["name"] for m in tfjs.read_index(web_page.WEB)["models"]},
                  f"--model={FLAGS.model} is not in web/models/models.json")
-    model = stylize.ExportedModel(FLAGS.model)
+    model = exported_model.ExportedModel(FLAGS.model)
     photo = image_io.read_image(FLAGS.photo)
     load_before = os.getloadavg()
     rows = []

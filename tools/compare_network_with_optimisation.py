@@ -118,7 +118,7 @@ def compare_model(name):
     """Every photo and size for one model; returns its rows."""
     from kerastransfer.training import data
     from kerastransfer.perceptual.objective import LossWeights, PerceptualObjective
-    from kerastransfer.inference.stylize import ExportedModel
+    from kerastransfer.inference.exported_model import ExportedModel
 
     model = ExportedModel(name)
     record = model.record

@@ -54,7 +54,7 @@ def evaluate(name):
     from kerastransfer.training import data
     from kerastransfer.evaluation import style_evaluation as se
     from kerastransfer.perceptual.objective import LossWeights, PerceptualObjective
-    from kerastransfer.inference.stylize import ExportedModel
+    from kerastransfer.inference.exported_model import ExportedModel
 
     model = ExportedModel(name)
     record = model.record

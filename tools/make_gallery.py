@@ -40,10 +40,10 @@ def fit_cell(image, size):
 def main(argv):
     del argv
     from kerastransfer import image_io, artifact
-    from kerastransfer.inference import stylize
+    from kerastransfer.inference import exported_model, stylize
     names = FLAGS.models or [n for n in artifact.available_models()
                              if artifact.read_record(artifact.resolve(n)).get("task") == "style"]
-    models = [stylize.ExportedModel(n) for n in names]
+    models = [exported_model.ExportedModel(n) for n in names]
     size = FLAGS.size
     blank = np.full((size * 3 // 4, size, 3), 255, np.uint8)
     paintings = [artifact.style_image_path(m.path, m.record, [FLAGS.styles_dir])

@@ -48,7 +48,8 @@ def main(argv):
     from kerastransfer.models import degradation
     from kerastransfer import image_io
     from kerastransfer.evaluation import metrics, sr_evaluation
-    from kerastransfer.inference.stylize import ExportedModel
+    from kerastransfer.inference import upscale
+    from kerastransfer.inference.exported_model import ExportedModel
 
     models = [ExportedModel(name) for name in FLAGS.models]
     scales = {m.record["scale"] for m in models}
@@ -66,8 +67,8 @@ def main(argv):
         hr = image_io.read_image(os.path.join(BENCHMARKS, name))
         hr = np.asarray(degradation.crop_to_multiple(hr, scale))
         lr = sr_evaluation.low_resolution(hr, scale)
-        outputs = [("bicubic", sr_evaluation.bicubic(lr, scale))] + [
-            (m.record["name"], sr_evaluation.upscale(m, lr, scale)) for m in models]
+        outputs = [("bicubic", upscale.bicubic(lr, scale))] + [
+            (m.record["name"], upscale.upscale(m, lr, scale)) for m in models]
         cells = [labelled(centre_crop(hr, FLAGS.crop), f"{name}\nground truth", FLAGS.zoom)]
         cells += [labelled(centre_crop(out, FLAGS.crop), f"{label} x{scale}\n{scores(out, hr)}",
                            FLAGS.zoom) for label, out in outputs]

@@ -32,7 +32,8 @@ def labelled(image, text):
 def main(argv):
     del argv
     from kerastransfer import image_io
-    from kerastransfer.inference.stylize import ExportedModel, limit_size, stylize
+    from kerastransfer.inference.exported_model import ExportedModel
+    from kerastransfer.inference.stylize import limit_size, stylize
     model = ExportedModel(FLAGS.model)
     photo = limit_size(image_io.read_image(FLAGS.input), FLAGS.max_size)
     panels = [labelled(stylize(model, photo, style_scale=float(s)), f"--style_scale={s}")

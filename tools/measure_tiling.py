@@ -94,7 +94,7 @@ def margin_sweep(model_path, source, margins):
     """[(margin, MAD, max)]: TiledNetwork at each margin against one untiled pass."""
     import numpy as np
     from kerastransfer.image_io import read_image
-    from kerastransfer.inference.stylize import ExportedModel
+    from kerastransfer.inference.exported_model import ExportedModel
     from kerastransfer.inference.tiling import TiledNetwork
     model = ExportedModel(model_path)
     image = read_image(source)

@@ -31,7 +31,7 @@ def reexport(name, check):
     image = check[:, : FLAGS.check_size // scale, : FLAGS.check_size // scale]
     # The old model's plain Keras pass: its portable signature, or (exported before that
     # signature existed) its default one.
-    plain = saved_model.PORTABLE_SIGNATURE if saved_model.PORTABLE_SIGNATURE in old.signatures \
+    plain = artifact.PORTABLE_SIGNATURE if artifact.PORTABLE_SIGNATURE in old.signatures \
         else "serving_default"
     before = old.signatures[plain](images=tf.constant(image))["images"].numpy()
     before_fast = old.signatures["serving_default"](images=tf.constant(image))["images"].numpy()
@@ -40,7 +40,7 @@ def reexport(name, check):
                               style_image=artifact.style_image_path(path, record))
     try:
         new = tf.saved_model.load(staging)
-        portable = new.signatures[saved_model.PORTABLE_SIGNATURE](images=tf.constant(image))["images"]
+        portable = new.signatures[artifact.PORTABLE_SIGNATURE](images=tf.constant(image))["images"]
         fast = new.signatures["serving_default"](images=tf.constant(image))["images"]
         if not np.array_equal(portable.numpy(), before):
             raise SystemExit(f"error: {name}: the re-exported portable signature differs "

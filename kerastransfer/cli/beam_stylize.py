@@ -9,8 +9,6 @@
 Flags this command does not know (--runner and the rest) go to Beam's PipelineOptions.
 Needs `pip install -e ".[beam]"`.
 """
-from kerastransfer.cli import common  # noqa: F401  (sets TF log level first)
-
 import os
 import sys
 
@@ -66,7 +64,7 @@ def main(argv):
     except ValueError as e:
         check(False, str(e))
     if "://" not in path:
-        task = artifact.read_record(path).get("task")
+        task = artifact.read_record(path).task
         check(task == "style", f"{FLAGS.model}: a {task} model, not a style model")
     beam, beam_stylize, options = import_beam(argv[1:])
     from apache_beam.io.filesystems import FileSystems

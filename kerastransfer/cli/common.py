@@ -5,8 +5,6 @@ import shutil
 import sys
 import tempfile
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before TensorFlow is imported
-
 
 def import_tensorflow_quietly():
     """Imports TensorFlow and finds its devices with the C-level stderr redirected.
@@ -132,18 +130,18 @@ def run_app(main, known_only=False):
     app.run(main, flags_parser=functools.partial(parse_flags_one_line, known_only=known_only))
 
 
-def check_training_flags(FLAGS):
-    """The checks both training commands share, made before any training starts: one data
-    source, a creatable and writable output folder, known VGG-16 weights, sane intervals."""
+def check_training_flags(FLAGS, config):
+    """The checks both training commands share, made before any training starts: the
+    recipe's `config` (`training.config`) in range, one data source, a creatable and
+    writable output folder, known VGG-16 weights."""
+    try:
+        config.validate()
+    except ValueError as e:
+        raise UsageError(str(e))
     check(bool(FLAGS.train_dir) != bool(FLAGS.tfds), "give exactly one of --train_dir or --tfds")
     check(not FLAGS.train_dir or os.path.isdir(FLAGS.train_dir),
           f"{FLAGS.train_dir}: no such folder")
     check(FLAGS.output_dir, "--output_dir is required")
-    check(FLAGS.steps >= 1, "--steps must be >= 1")
-    check(FLAGS.batch_size >= 1, "--batch_size must be >= 1")
-    check(FLAGS.learning_rate > 0, "--learning_rate must be > 0")
-    check(FLAGS.checkpoint_every >= 1 and FLAGS.sample_every >= 1,
-          "--checkpoint_every and --sample_every must be >= 1")
     check(FLAGS.vgg_weights in ("torchvision", "imagenet", "random")
           or os.path.isfile(FLAGS.vgg_weights), f"{FLAGS.vgg_weights}: no such weights file")
     if FLAGS.sample_image:
@@ -188,9 +186,9 @@ def check_model_task(name_or_path, task):
     except ValueError as e:
         raise UsageError(str(e))
     record = artifact.read_record(path)
-    kind = record.get("task", "style")
+    kind = record.task
     if task == "super_resolution":
-        check(kind == task and record.get("scale"),
+        check(kind == task and record.scale,
               f"{name_or_path}: not a super-resolution model (its record has no scale)")
     elif task and kind != task:
         what = "a super-resolution" if kind == "super_resolution" else f"a {kind}"
@@ -212,7 +210,7 @@ def check_input_file(path):
 def load_exported_model(name_or_path, task=None, precision="float32"):
     """An `ExportedModel`, or a one-line UsageError when it cannot be found, is not a
     `task` ("style" or "super_resolution") model or lacks the `precision` asked for."""
-    from kerastransfer.inference.stylize import ExportedModel
+    from kerastransfer.inference.exported_model import ExportedModel
     path = check_model_task(name_or_path, task)
     try:
         model = ExportedModel(path, precision=precision)
@@ -244,7 +242,7 @@ def training_strategy(kind):
 
 def report_training(path, record):
     """The line a training command ends with; workers other than the chief export nothing."""
-    train = record["train"]
+    train = record.train
     done = (f"after {train['steps']} steps ({train['wall_seconds']:.0f} s), "
             f"weights sha256 {train['weights_sha256']}")
     print(f"exported {path} {done}" if path else f"worker finished {done}; the chief exports")

@@ -3,8 +3,6 @@
   kerastransfer-evaluate-sr --model=sr_x4 --hr_dir=../shared/data/sr_benchmarks/Set5 \
       [--hr_dir=...Set14 ...] [--json=results.json] [--update_record]
 """
-from kerastransfer.cli import common  # noqa: F401  (sets TF log level first)
-
 import json
 import os
 
@@ -36,7 +34,7 @@ def main(argv):
     from kerastransfer.evaluation import sr_evaluation
     from kerastransfer.evaluation.metrics import LPIPS
     model = load_exported_model(FLAGS.model, task="super_resolution")
-    scale = model.record["scale"]
+    scale = model.record.scale
     lpips = LPIPS() if FLAGS.lpips else None
     results = {}
     for directory in FLAGS.hr_dir:
@@ -52,8 +50,8 @@ def main(argv):
         image_io.write_text(FLAGS.json, json.dumps(results, indent=2) + "\n")
     if FLAGS.update_record:
         record = artifact.read_record(model.path)
-        record.setdefault("metrics", {}).update({n: r["mean"] for n, r in results.items()})
-        image_io.write_json(os.path.join(model.path, artifact.RECORD_PATH), record)
+        record.metrics.update({n: r["mean"] for n, r in results.items()})
+        image_io.write_json(os.path.join(model.path, artifact.RECORD_PATH), record.to_json())
 
 
 def run():

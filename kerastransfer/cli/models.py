@@ -10,8 +10,6 @@ training loss terms (content / style / TV) of a style model, or Set5 PSNR-Y agai
 bicubic of a super-resolution model. Shipped models are looked up in
 $KERASTRANSFER_MODELS, else saved_models/.
 """
-from kerastransfer.cli import common  # noqa: F401  (sets TF log level first)
-
 import json
 import sys
 

@@ -5,8 +5,6 @@ perceptual objective the networks are trained on.
       --iterations=500 --log=objective.csv
   kerastransfer-optimize --content=photo.jpg --like_model=udnie --output=out.png
 """
-from kerastransfer.cli import common  # noqa: F401  (sets TF log level first)
-
 import os
 
 from absl import flags
@@ -48,10 +46,10 @@ def like_model_settings():
     except ValueError as e:
         raise UsageError(str(e))
     record = artifact.read_record(path)
-    check("loss" in record, f"{FLAGS.like_model}: its record has no loss settings")
+    check(record.loss, f"{FLAGS.like_model}: its record has no loss settings")
     style = FLAGS.style or artifact.style_image_path(path, record, [FLAGS.styles_dir or "."])
     check(style, f"{FLAGS.like_model}: carries no style image in its assets/ and "
-          f"{record.get('style_image') or 'its painting'} is not in "
+          f"{record.style_image or 'its painting'} is not in "
           f"{FLAGS.styles_dir or 'this folder'}; give --style or --styles_dir")
     return record, style
 
@@ -61,7 +59,7 @@ def objective_settings():
     from kerastransfer.perceptual.objective import LossWeights
     if FLAGS.like_model:
         record, style = like_model_settings()
-        return LossWeights.from_json(record["loss"]), style, record.get("style_size", FLAGS.style_size)
+        return LossWeights.from_json(record.loss), style, record.style_size or FLAGS.style_size
     try:
         weights = LossWeights(content_layers=tuple(FLAGS.content_layers),
                               style_layers=tuple(FLAGS.style_layers),

@@ -13,8 +13,6 @@ PNG out of the saved reply (neither step talks to a server):
   curl -s -d @request.json -o reply.json localhost:8501/v1/models/udnie:predict
   kerastransfer-remote --read_reply=reply.json --output=styled.png
 """
-from kerastransfer.cli import common  # noqa: F401  (sets TF log level first)
-
 import os
 import sys
 

@@ -9,8 +9,6 @@ Same gRPC (PredictionService, ModelService) and REST (/v1/models/...) surface an
 main flags as tensorflow_model_server; the newest version of each model is served and
 new versions are picked up while running. Stops cleanly on SIGTERM or Ctrl-C.
 """
-from kerastransfer.cli import common  # noqa: F401  (sets TF log level first)
-
 import signal
 import sys
 import threading
@@ -50,7 +48,7 @@ FLAGS = flags.FLAGS
 
 
 def options_from_flags():
-    from kerastransfer.export import saved_model
+    from kerastransfer.artifact import MAX_REQUEST_PIXELS
     from kerastransfer.serving.core import Limits
     from kerastransfer.serving.server import ServerOptions
 
@@ -59,7 +57,7 @@ def options_from_flags():
           f"--rest_api_port must be in [0, 65535], got {FLAGS.rest_api_port}")
     check(FLAGS.grpc_max_message_size >= 1024, "--grpc_max_message_size must be >= 1024")
     check(FLAGS.rest_api_max_request_bytes >= 1024, "--rest_api_max_request_bytes must be >= 1024")
-    pixels = FLAGS.max_request_pixels or saved_model.MAX_REQUEST_PIXELS
+    pixels = FLAGS.max_request_pixels or MAX_REQUEST_PIXELS
     check(pixels >= 1024, "--max_request_pixels must be >= 1024")
     check(FLAGS.request_timeout_ms >= 1, "--request_timeout_ms must be >= 1")
     check(FLAGS.num_workers >= 1, "--num_workers must be >= 1")

@@ -7,8 +7,6 @@
 Style models only: super-resolution models go to kerastransfer-upscale. The list of
 shipped models: kerastransfer-models.
 """
-from kerastransfer.cli import common  # noqa: F401  (sets TF log level first)
-
 import os
 
 from absl import flags

@@ -1,14 +1,10 @@
-"""The tiling flags kerastransfer-stylize and kerastransfer-upscale share.
-
-The default tile size repeats `kerastransfer.inference.tiling.TILE_SIZE` (a test keeps them
-equal) because importing that module here would load TensorFlow before the
-command can silence its start-up messages.
-"""
+"""The tiling flags kerastransfer-stylize and kerastransfer-upscale share."""
 from absl import flags
 
+from kerastransfer.artifact import TILE_SIZE
 from kerastransfer.cli.common import check
 
-flags.DEFINE_integer("tile_size", 512, "Above --tile_above_pixels, run the network on tiles "
+flags.DEFINE_integer("tile_size", TILE_SIZE, "Above --tile_above_pixels, run the network on tiles "
                      "of this many output pixels a side (>= 64; memory grows with its "
                      "square), with the whole image's instance-norm statistics and blended "
                      "overlaps, so the result matches an untiled run. 0 = never tile.")

@@ -2,8 +2,6 @@
 
   kerastransfer-upscale --model=sr_x4 --input=small.png --output=large.png
 """
-from kerastransfer.cli import common  # noqa: F401  (sets TF log level first)
-
 import os
 
 from absl import flags
@@ -42,9 +40,9 @@ def validate():
 @main_wrapper(before_tensorflow=validate)
 def main(argv):
     check(len(argv) == 1, f"unexpected arguments: {' '.join(argv[1:])}")
-    from kerastransfer.evaluation.sr_evaluation import upscale
+    from kerastransfer.inference.upscale import upscale
     model = load_exported_model(FLAGS.model, task="super_resolution", precision=FLAGS.precision)
-    scale = model.record["scale"]
+    scale = model.record.scale
 
     def transform(image):
         check_image_size(image, 4, FLAGS.max_pixels, " (--max_pixels)")

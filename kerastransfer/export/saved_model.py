@@ -1,9 +1,9 @@
-"""Exports a trained network as a TF Serving SavedModel (INTERFACES.md).
+"""Exports a trained network as a TF Serving SavedModel (its names: `artifact`).
 
 Two signatures for clients, both any size and any batch:
   serving_default: images uint8 [B, H, W, 3] → images uint8 [B, H', W', 3]
   serving_bytes:   image_bytes string [B] (JPEG/PNG) → image_bytes string [B] (PNG)
-plus `assets/kerastransfer.json`, the model's record, and for a style model the painting it
+plus `assets/kerastransfer.json`, the model's record (`artifact.ModelRecord`), and for a style model the painting it
 was trained on (`assets/<record's style_image>`). The model is exported in float32
 whatever precision it was trained in. A third signature, `serving_bfloat16` (same inputs
 and outputs as serving_default), computes in bfloat16 with the same float32 variables:
@@ -15,6 +15,7 @@ serving_default) is the plain Keras pass, every op of which the TF.js converter 
 the browser models come from it.
 """
 import contextlib
+import dataclasses
 import os
 import shutil
 import tempfile
@@ -23,13 +24,9 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from kerastransfer import image_io
-
+from kerastransfer import artifact, image_io
+from kerastransfer.artifact import IMAGE_BYTES, IMAGES, MAX_REQUEST_PIXELS
 from kerastransfer.models import inference_graph
-
-RECORD_FILE = "kerastransfer.json"
-PORTABLE_SIGNATURE = "serving_portable"  # plain Keras ops, for the TF.js converter
-MAX_REQUEST_PIXELS = 16_777_216  # 4096×4096: serving_bytes refuses larger images
 
 
 def float32_copy(model):
@@ -40,28 +37,6 @@ def float32_copy(model):
     copy(tf.zeros([1, 32, 32, 3]))
     copy.set_weights([tf.cast(w, tf.float32) for w in model.get_weights()])
     return copy
-
-
-def rebuild_network(loaded, record):
-    """The Keras network inside a loaded SavedModel: built from the record's `network`
-    config and given the SavedModel's own variables (the archive saves them in the
-    network's order). Tiling needs it, because the serving signatures cannot run a tile
-    with another image's instance-norm statistics. Raises ValueError if they do not fit."""
-    from kerastransfer.models.sr_net import SuperResolutionNet
-    from kerastransfer.models.transformer_net import TransformerNet
-    config = record.get("network")
-    if not config:
-        raise ValueError("the model's record has no network configuration")
-    task = record.get("task")
-    network_class = SuperResolutionNet if task == "super_resolution" else TransformerNet
-    network = network_class(**config)
-    network(tf.zeros([1, 32, 32, 3]))
-    saved = list(getattr(loaded, "variables", []))
-    if [tuple(v.shape) for v in saved] != [tuple(v.shape) for v in network.variables]:
-        raise ValueError("the SavedModel's variables do not match the network in its record")
-    for variable, value in zip(network.variables, saved):
-        variable.assign(value)
-    return network
 
 
 def _to_uint8(images):
@@ -93,30 +68,30 @@ def build_archive(model):
     def run(images):
         return _to_uint8(inference_graph.forward(model, tf.cast(images, tf.float32)))
 
-    @tf.function(input_signature=[tf.TensorSpec([None, None, None, 3], tf.uint8, name="images")])
+    @tf.function(input_signature=[tf.TensorSpec([None, None, None, 3], tf.uint8, name=IMAGES)])
     def serving_portable(images):
-        return {"images": _to_uint8(model(tf.cast(images, tf.float32), training=False))}
+        return {IMAGES: _to_uint8(model(tf.cast(images, tf.float32), training=False))}
 
-    @tf.function(input_signature=[tf.TensorSpec([None, None, None, 3], tf.uint8, name="images")])
+    @tf.function(input_signature=[tf.TensorSpec([None, None, None, 3], tf.uint8, name=IMAGES)])
     def serving_default(images):
-        return {"images": run(images)}
+        return {IMAGES: run(images)}
 
-    @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="image_bytes")])
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name=IMAGE_BYTES)])
     def serving_bytes(image_bytes):
         def one(encoded):
             return tf.io.encode_png(run(decode_request_image(encoded)[tf.newaxis])[0])
 
-        return {"image_bytes": tf.map_fn(one, image_bytes, fn_output_signature=tf.string)}
+        return {IMAGE_BYTES: tf.map_fn(one, image_bytes, fn_output_signature=tf.string)}
 
-    @tf.function(input_signature=[tf.TensorSpec([None, None, None, 3], tf.uint8, name="images")])
+    @tf.function(input_signature=[tf.TensorSpec([None, None, None, 3], tf.uint8, name=IMAGES)])
     def serving_bfloat16(images):
-        return {"images": run(images)}
+        return {IMAGES: run(images)}
 
-    archive.add_endpoint("serving_default", serving_default)
-    archive.add_endpoint("serving_bytes", serving_bytes)
-    archive.add_endpoint(PORTABLE_SIGNATURE, serving_portable)
-    with computing_in(model, "mixed_bfloat16"):
-        archive.add_endpoint("serving_bfloat16", serving_bfloat16)  # traced here, in bfloat16
+    archive.add_endpoint(artifact.DEFAULT_SIGNATURE, serving_default)
+    archive.add_endpoint(artifact.BYTES_SIGNATURE, serving_bytes)
+    archive.add_endpoint(artifact.PORTABLE_SIGNATURE, serving_portable)
+    with computing_in(model, "mixed_bfloat16"):  # traced here, in bfloat16
+        archive.add_endpoint(artifact.BFLOAT16_SIGNATURE, serving_bfloat16)
     return archive
 
 
@@ -189,13 +164,14 @@ def write_style_image(source, assets_dir, name, longer_side=None):
 def style_image_asset_name(record, style_image):
     """The style image's file name in assets/: the record's `style_image` (the name the
     training recorded), else the file's own name; .jpg where its format is not written."""
-    name = os.path.basename(record.get("style_image") or style_image)
+    name = os.path.basename(record.style_image or style_image)
     stem, ext = os.path.splitext(name)
     return name if ext.lower() in image_io.WRITABLE_EXTENSIONS else stem + ".jpg"
 
 
 def export_saved_model(model, directory, record, overwrite=False, style_image=None):
-    """Writes `model` as a SavedModel in `directory` with `record` as
+    """Writes `model` as a SavedModel in `directory` with `record` (an
+    `artifact.ModelRecord`) as
     assets/kerastransfer.json and, given the path `style_image`, that painting in assets/
     under the name the record's `style_image` then holds (`write_style_image`). Written
     beside the target and renamed into place, so an existing version is never left half
@@ -211,9 +187,9 @@ def export_saved_model(model, directory, record, overwrite=False, style_image=No
         os.makedirs(os.path.join(tmp, "assets"), exist_ok=True)
         if style_image:
             name = style_image_asset_name(record, style_image)
-            record = {**record, "style_image": write_style_image(
-                style_image, os.path.join(tmp, "assets"), name, record.get("style_size"))}
-        image_io.write_json(os.path.join(tmp, "assets", RECORD_FILE), record)
+            record = dataclasses.replace(record, style_image=write_style_image(
+                style_image, os.path.join(tmp, "assets"), name, record.style_size))
+        image_io.write_json(os.path.join(tmp, artifact.RECORD_PATH), record.to_json())
         if os.path.exists(directory):
             shutil.rmtree(directory)
         os.replace(tmp, directory)

@@ -25,7 +25,8 @@ import types
 
 import numpy as np
 
-from kerastransfer import image_io, artifact
+from kerastransfer import artifact, image_io
+from kerastransfer.artifact import DEFAULT_SIGNATURE, PORTABLE_SIGNATURE
 
 INDEX_FILE = "models.json"
 INSTALL_HINT = ("pip install --no-deps --require-hashes -r tools/requirements-tfjs.txt "
@@ -72,7 +73,7 @@ def style_models():
     for name in artifact.available_models():
         path = artifact.resolve(name)
         record = artifact.read_record(path)
-        if record.get("task") == "style":
+        if record.task == artifact.STYLE_TASK:
             found.append((name, path, record))
     return found
 
@@ -81,12 +82,11 @@ def convert(saved_model_dir, output_dir, float16=True):
     """Converts the portable signature to a graph model in `output_dir` (model.json +
     weight shards); float16 halves the download, at the cost `conversion_error` measures.
     Nearest upsampling is then rewritten for speed (`rewrite_nearest_upsampling`)."""
-    from kerastransfer.export.saved_model import PORTABLE_SIGNATURE
-    from kerastransfer.serving.servable import read_signature_defs
-    signatures = read_signature_defs(saved_model_dir)
+    signatures = artifact.read_signature_defs(saved_model_dir)
     load_converter().convert_tf_saved_model(
         saved_model_dir, output_dir,
-        signature_def=PORTABLE_SIGNATURE if PORTABLE_SIGNATURE in signatures else "serving_default",
+        signature_def=(PORTABLE_SIGNATURE if PORTABLE_SIGNATURE in signatures
+                       else DEFAULT_SIGNATURE),
         quantization_dtype_map={"float16": True} if float16 else None,
         use_structured_outputs_names=True)
     rewrite_nearest_upsampling(output_dir)
@@ -285,7 +285,7 @@ def conversion_error(saved_model_dir, model_dir, image):
     """How far the graph model's output is from the SavedModel's on `image` (uint8
     [H, W, 3]), in uint8 levels: mean and max absolute difference, share of values that
     differ."""
-    from kerastransfer.inference.stylize import ExportedModel
+    from kerastransfer.inference.exported_model import ExportedModel
     expected = ExportedModel(saved_model_dir)(image[np.newaxis])[0].astype(np.int16)
     actual = graph_model_function(model_dir)(image[np.newaxis])[0].astype(np.int16)
     diff = np.abs(actual - expected)
@@ -315,16 +315,16 @@ def folder_size(path):
 def index_entry(name, saved_model_dir, record, model_dir, index_dir, quality=None):
     """What the page shows and needs for one model; the rest of the record stays in the
     SavedModel."""
-    train = record.get("train", {})
+    train = record.train
     entry = {
         "name": name,
-        "title": record.get("title") or display_title(name),
+        "title": record.extra.get("title") or display_title(name),
         "path": os.path.relpath(os.path.join(model_dir, "model.json"), index_dir),
         "bytes": folder_size(model_dir),
-        "style_image": record.get("style_image"),
+        "style_image": record.style_image,
         "steps": train.get("steps"),
         "image_size": train.get("image_size"),
-        "network": record.get("network", {}),
+        "network": record.network_config,
         "saved_model": os.path.relpath(saved_model_dir, os.path.dirname(artifact.models_root())),
     }
     if quality:

@@ -24,18 +24,19 @@ from apache_beam.ml.inference.base import (KeyedModelHandler, ModelHandler, Pred
                                            RunInference)
 
 from kerastransfer import image_io
+from kerastransfer.artifact import (BFLOAT16_SIGNATURE, DEFAULT_SIGNATURE, IMAGES,
+                                    MIN_SIDE)
 
 REFUSED = "refused"
 METRICS_NAMESPACE = "kerastransfer"
-SIGNATURES = {"float32": "serving_default", "bfloat16": "serving_bfloat16"}
-MIN_SIDE = 32  # the network's smallest input
+SIGNATURES = {"float32": DEFAULT_SIGNATURE, "bfloat16": BFLOAT16_SIGNATURE}
 
 
 class SavedModelHandler(ModelHandler):
     """Loads the SavedModel once per worker and runs its uint8 signature image by image
     (photos differ in size, so they are never stacked into one batch)."""
 
-    def __init__(self, saved_model_dir, signature="serving_default"):
+    def __init__(self, saved_model_dir, signature=DEFAULT_SIGNATURE):
         self._saved_model_dir = saved_model_dir
         self._signature = signature
 
@@ -50,7 +51,7 @@ class SavedModelHandler(ModelHandler):
         import tensorflow as tf
         serve = model.signatures[self._signature]
         for image in batch:
-            styled = serve(images=tf.constant(image[np.newaxis]))["images"][0]
+            styled = serve(**{IMAGES: tf.constant(image[np.newaxis])})[IMAGES][0]
             yield PredictionResult(image, styled.numpy())
 
     def get_num_bytes(self, batch):

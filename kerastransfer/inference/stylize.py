@@ -1,4 +1,5 @@
-"""Stylising images with an exported model, the path every user takes.
+"""Stylising images with an exported model (`exported_model.ExportedModel`), the path
+every user takes.
 
 The SavedModel's `serving_default` signature does the network; `strength` and
 `preserve_colors` are applied here with TensorFlow ops, so the CLI, the client and any
@@ -7,86 +8,11 @@ Python caller get the same result.
 import numpy as np
 import tensorflow as tf
 
-from kerastransfer.export import saved_model
-
-from kerastransfer import artifact
-
+from kerastransfer.artifact import MIN_SIDE, TILE_SIZE
 from kerastransfer.inference import tiling
 
 
 FINISH_ROWS = 512  # strength and colour preservation are applied this many rows at a time
-
-
-PRECISIONS = ("float32", "bfloat16", "auto")
-BFLOAT16_SIGNATURE = "serving_bfloat16"
-
-
-def cpu_has_fast_bfloat16():
-    """True on x86 CPUs with native bfloat16 (AVX512-BF16 or AMX) and no GPU in use."""
-    if tf.config.list_physical_devices("GPU"):
-        return False
-    try:
-        with open("/proc/cpuinfo") as f:
-            flags = f.read()
-    except OSError:
-        return False
-    return "avx512_bf16" in flags or "amx_bf16" in flags
-
-
-class ExportedModel:
-    """A loaded SavedModel (style or super-resolution) and its record.
-
-    Example:
-        >>> model = ExportedModel("udnie")
-        >>> styled = model(np.zeros((1, 64, 64, 3), np.uint8))
-    """
-
-    def __init__(self, name_or_path, precision="float32"):
-        """`precision`: "float32" (serving_default), "bfloat16" (serving_bfloat16, fast on
-        CPUs with AVX512-BF16/AMX, about 0.2 levels off on average) or "auto" (bfloat16
-        where the CPU has it and the model exports it)."""
-        if precision not in PRECISIONS:
-            raise ValueError(f"precision must be one of {PRECISIONS}, got {precision!r}")
-        self.path = artifact.resolve(name_or_path)
-        self.record = artifact.read_record(self.path)
-        self._loaded = tf.saved_model.load(self.path)
-        has_bfloat16 = BFLOAT16_SIGNATURE in self._loaded.signatures
-        if precision == "bfloat16" and not has_bfloat16:
-            raise ValueError(f"{self.path}: exported without a {BFLOAT16_SIGNATURE} signature "
-                             "(re-export it with this version)")
-        fast_cpu = precision == "auto" and cpu_has_fast_bfloat16()
-        use_bfloat16 = precision == "bfloat16" or (precision == "auto" and has_bfloat16 and fast_cpu)
-        self.precision = "bfloat16" if use_bfloat16 else "float32"
-        # Why this precision, in words (what `--precision=auto` reports).
-        self.precision_reason = (
-            "asked for" if precision != "auto" else
-            "this CPU computes bfloat16 natively, with AVX512-BF16 or AMX" if use_bfloat16 else
-            f"the model has no {BFLOAT16_SIGNATURE} signature" if fast_cpu else
-            "a GPU is in use" if tf.config.list_physical_devices("GPU") else
-            "this CPU has neither AVX512-BF16 nor AMX for bfloat16")
-        self._serve = self._loaded.signatures[
-            BFLOAT16_SIGNATURE if use_bfloat16 else "serving_default"]
-        self._network = None
-
-    @property
-    def name(self):
-        return self.record.get("name", self.path)
-
-    @property
-    def scale(self):
-        """Output size / input size: 1 for style models."""
-        return int(self.record.get("scale", 1))
-
-    def keras_network(self):
-        """The Keras network behind the signature, rebuilt from this SavedModel's own
-        variables (for tiling, which must reach the instance-norm layers)."""
-        if self._network is None:
-            self._network = saved_model.rebuild_network(self._loaded, self.record)
-        return self._network
-
-    def __call__(self, images):
-        """uint8 [B, H, W, 3] → uint8 [B, H', W', 3] (numpy)."""
-        return self._serve(images=tf.convert_to_tensor(images, tf.uint8))["images"].numpy()
 
 
 def preserve_colors(styled, content):
@@ -130,7 +56,7 @@ def network_size(height, width, style_scale):
 
 
 def stylize(model, image, strength=1.0, keep_colors=False, max_size=0,
-            tile_size=tiling.TILE_SIZE, tile_above_pixels=None, style_scale=1.0):
+            tile_size=TILE_SIZE, tile_above_pixels=None, style_scale=1.0):
     """Stylises one uint8 RGB image [H, W, 3]; returns uint8 [H', W', 3].
 
     Args:
@@ -152,10 +78,10 @@ def stylize(model, image, strength=1.0, keep_colors=False, max_size=0,
     if not low <= style_scale <= high:
         raise ValueError(f"style_scale must be in [{low:g}, {high:g}], got {style_scale:g}")
     image = limit_size(np.asarray(image, np.uint8), max_size)
-    if image.shape[0] < 32 or image.shape[1] < 32:
+    if image.shape[0] < MIN_SIDE or image.shape[1] < MIN_SIDE:
         raise ValueError(f"image is {image.shape[1]}x{image.shape[0]}; at least 32x32 is needed")
     scaled_hw = network_size(*image.shape[:2], style_scale)
-    if min(scaled_hw) < 32:
+    if min(scaled_hw) < MIN_SIDE:
         raise ValueError(f"image is {image.shape[1]}x{image.shape[0]}; at style scale "
                          f"{style_scale:g} the network would see {scaled_hw[1]}x{scaled_hw[0]}, "
                          "under its 32x32 minimum")

@@ -25,10 +25,10 @@ import math
 import numpy as np
 import tensorflow as tf
 
+from kerastransfer.artifact import MIN_SIDE, TILE_SIZE
 from kerastransfer.models import inference_graph
 from kerastransfer.models.norm_statistics import StatisticsComplete, StatisticsScope
 
-TILE_SIZE = 512                 # core of a tile, in output pixels
 # Output sizes above which stylize/upscale tile by default: one untiled pass peaks at
 # 1.8 GiB for udnie at 1536² and 1.4 GiB for the 64-filter ×4 SR network at 1024² output
 # (2.4 and 2.5 GiB at the next step up, 2048² and 1536²); tiled, 4096² stays under 2 GiB.
@@ -37,7 +37,7 @@ SR_TILE_ABOVE_PIXELS = 1024 * 1024
 STYLE_MARGIN = 64               # input px; udnie: MAD 0.01/255 at 32, exact from 48
 SR_MARGIN = 16                  # low-resolution px; the receptive field is about ±14
 ALIGN = 4                       # TransformerNet downsamples by 4: tiles start on its grid
-MIN_TILE = 32                   # the smallest input the networks take
+MIN_TILE = MIN_SIDE
 
 
 def tile_spans(length, core, margin, align=ALIGN):

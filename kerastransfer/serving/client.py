@@ -23,6 +23,7 @@ import grpc
 import numpy as np
 from PIL import Image
 
+from kerastransfer.artifact import BYTES_SIGNATURE, DEFAULT_SIGNATURE, IMAGE_BYTES, IMAGES
 from kerastransfer.serving.errors import ServingError, from_http
 
 DEFAULT_TIMEOUT_S = 30.0
@@ -89,7 +90,7 @@ class GrpcClient:
         if signature:
             spec.signature_name = signature
 
-    def predict_tensors(self, model, inputs, version=None, signature="serving_default"):
+    def predict_tensors(self, model, inputs, version=None, signature=DEFAULT_SIGNATURE):
         """{alias: numpy} in, {alias: numpy} out, through any signature."""
         import tensorflow as tf
         from tensorflow_serving.apis import predict_pb2
@@ -103,13 +104,13 @@ class GrpcClient:
     def predict(self, model, images, version=None):
         """uint8 [B, H, W, 3] → uint8 [B, H', W', 3] via `serving_default`."""
         images = np.asarray(images, np.uint8)
-        return self.predict_tensors(model, {"images": images}, version)["images"]
+        return self.predict_tensors(model, {IMAGES: images}, version)[IMAGES]
 
     def predict_encoded(self, model, encoded_images, version=None):
         """JPEG/PNG bytes → PNG bytes via `serving_bytes`."""
         array = np.array(list(encoded_images), dtype=object)
-        out = self.predict_tensors(model, {"image_bytes": array}, version, "serving_bytes")
-        return [bytes(b) for b in out["image_bytes"]]
+        out = self.predict_tensors(model, {IMAGE_BYTES: array}, version, BYTES_SIGNATURE)
+        return [bytes(b) for b in out[IMAGE_BYTES]]
 
     def status(self, model, version=None):
         """GetModelStatusResponse for the model (or one version)."""
@@ -212,7 +213,7 @@ class RestClient:
 def rest_request_body(encoded_images):
     """The REST predict body that sends JPEG/PNG files to `serving_bytes` (base64, as
     TF Serving's JSON API wants binary strings)."""
-    return {"signature_name": "serving_bytes",
+    return {"signature_name": BYTES_SIGNATURE,
             "instances": [{"b64": base64.b64encode(b).decode()} for b in encoded_images]}
 
 

@@ -6,16 +6,14 @@ or an error code.
 """
 import dataclasses
 
-from kerastransfer.export import saved_model
+from kerastransfer.artifact import DEFAULT_SIGNATURE, MAX_REQUEST_PIXELS
 from kerastransfer.serving import errors
-
-DEFAULT_SIGNATURE = "serving_default"
 
 
 @dataclasses.dataclass(frozen=True)
 class Limits:
     """Per-request bounds. Pixels: batch × height × width, summed over inputs."""
-    max_request_pixels: int = saved_model.MAX_REQUEST_PIXELS
+    max_request_pixels: int = MAX_REQUEST_PIXELS
     max_request_bytes: int = 64 * 1024 * 1024
     timeout_s: float = 30.0
 

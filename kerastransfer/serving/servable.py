@@ -12,21 +12,11 @@ import grpc
 import tensorflow as tf
 from PIL import Image
 
+from kerastransfer.artifact import read_signature_defs
 from kerastransfer.serving import errors
 
 # Signature keys TF Serving never exposes.
 _INTERNAL_PREFIX = "__"
-
-
-def read_signature_defs(path):
-    """The SavedModel's SignatureDefs (protos, as TF Serving reports them), by key."""
-    from tensorflow.core.protobuf import saved_model_pb2
-
-    saved_model = saved_model_pb2.SavedModel()
-    with open(f"{path}/saved_model.pb", "rb") as f:
-        saved_model.ParseFromString(f.read())
-    defs = saved_model.meta_graphs[0].signature_def
-    return {k: defs[k] for k in sorted(defs) if not k.startswith(_INTERNAL_PREFIX)}
 
 
 ENCODED_FORMATS = ("JPEG", "PNG")  # what the serving_bytes signature decodes

@@ -19,11 +19,10 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from kerastransfer.training import distribute
-
 from kerastransfer import image_io
-from kerastransfer.progress import Progress
 from kerastransfer.perceptual.vgg_weights import weights_fingerprint
+from kerastransfer.progress import Progress
+from kerastransfer.training import distribute
 
 TERMS = ("total", "content", "style", "tv", "pixel", "range")
 

@@ -7,15 +7,15 @@ import hashlib
 import json
 import os
 
+import keras
 import tensorflow as tf
 
-from kerastransfer.training import data, distribute, loop
-
-from kerastransfer.export import saved_model
-
 from kerastransfer import image_io
-from kerastransfer.perceptual.objective import LossWeights, PerceptualObjective
+from kerastransfer.artifact import STYLE_TASK, ModelRecord
 from kerastransfer.models.transformer_net import TransformerNet
+from kerastransfer.perceptual.objective import LossWeights, PerceptualObjective
+from kerastransfer.training import data, distribute, export_run, loop
+from kerastransfer.training.config import StyleConfig
 
 
 NETWORK_KEYS = ("width", "normalization", "padding", "upsampling", "residual_blocks",
@@ -72,9 +72,9 @@ def _file_sha256(path):
 def warm_start_from(model_name_or_path, transformer):
     """Copies an exported style model's weights into `transformer` (the same
     architecture), so a run on a new machine continues from the shipped model."""
-    from kerastransfer.inference.stylize import ExportedModel
+    from kerastransfer.inference.exported_model import ExportedModel
     source = ExportedModel(model_name_or_path)
-    if source.record.get("task") != "style":
+    if source.record.task != STYLE_TASK:
         raise ValueError(f"{model_name_or_path}: --init_from needs a style model")
     network = source.keras_network()
     mine, theirs = transformer.get_config(), network.get_config()
@@ -85,82 +85,69 @@ def warm_start_from(model_name_or_path, transformer):
     transformer.set_weights(network.get_weights())
 
 
-def train_style_network(style_image, output_dir, steps, train_dir=None, tfds_name=None,
-                        export_dir=None, name=None, weights=LossWeights(), style_size=256,
-                        image_size=256, batch_size=4, learning_rate=1e-3, width=1.0,
-                        normalization="instance", padding="reflect", upsampling="nearest",
-                        precision="float32", jit_compile=False, checkpoint_every=100,
-                        sample_every=100, sample_image=None, vgg_weights="torchvision",
-                        seed=None, verbose=1, strategy=None, decoder_normalization=None,
-                        output_head="tanh", small_crop_size=None, small_crop_fraction=0.0,
-                        small_batch_size=None, init_from=None, on_start=None):
-    """Trains (or resumes) a network for `style_image` and exports it to `export_dir`
-    (default `output_dir/export`). Returns (export path, record dict).
+def train_style_network(style_image, output_dir, config=StyleConfig(), train_dir=None,
+                        tfds_name=None, export_dir=None, name=None, sample_image=None,
+                        init_from=None, strategy=None, verbose=1, on_start=None):
+    """Trains (or resumes) a network for `style_image` with the settings in `config` (a
+    `StyleConfig`, whose defaults the command line's flags take; `config.seed` also seeds
+    Keras) and exports it to `export_dir`
+    (default `output_dir/export`). Returns (export path, `ModelRecord`).
 
-    `learning_rate`: a float or a `loop.LearningRateSchedule`.
-    `small_crop_*`: progressive resizing (`crop_phases`).
     `init_from`: a shipped model name or SavedModel path to start from, when
     `output_dir` holds no checkpoint yet.
     `strategy`: a tf.distribute strategy (`distribute.make_strategy`) or None; then
-    `batch_size` is per replica, and only the chief exports (others return path None)."""
+    `config.batch_size` is per replica, and only the chief exports (others return path
+    None). `on_start(step)` is called with the step a run starts or resumes at."""
+    config.validate()
+    if config.seed is not None:
+        keras.utils.set_random_seed(config.seed)
+    weights = LossWeights(content_layers=tuple(config.content_layers),
+                          style_layers=tuple(config.style_layers),
+                          content_weight=config.content_weight,
+                          style_weight=config.style_weight, tv_weight=config.tv_weight,
+                          pixel_weight=config.pixel_weight, range_weight=config.range_weight)
+    schedule = loop.LearningRateSchedule(config.learning_rate, config.warmup_steps,
+                                         config.lr_decay, config.final_lr_fraction)
     name = name or os.path.splitext(os.path.basename(style_image))[0]
-    policy = loop.set_precision(precision)
-    phases = crop_phases(steps, image_size, batch_size, small_crop_size, small_crop_fraction,
-                         small_batch_size)
-    if not isinstance(learning_rate, loop.LearningRateSchedule):
-        learning_rate = loop.LearningRateSchedule(peak=learning_rate)
-    run_config = {"style_image": _file_sha256(style_image), "style_size": style_size,
-                  "width": width, "normalization": normalization, "padding": padding,
-                  "upsampling": upsampling, "decoder_normalization": decoder_normalization,
-                  "output_head": output_head}
+    phases = crop_phases(config.steps, config.image_size, config.batch_size,
+                         config.small_crop_size, config.small_crop_fraction,
+                         config.small_batch_size)
+    network = config.network_config()
+    run_config = {"style_image": _file_sha256(style_image), "style_size": config.style_size,
+                  **network}
     phases = check_same_run(output_dir, run_config, phases)
+    policy = loop.set_precision(config.mixed_precision)
     try:
-        data_seed = distribute.data_seed(seed, strategy)
+        data_seed = distribute.data_seed(config.seed, strategy)
 
         def dataset(start_step):
             return data.phased_dataset(phases, start_step, train_dir, tfds_name, seed=data_seed)
 
-        style = data.load_style_image(style_image, style_size)
+        style = data.load_style_image(style_image, config.style_size)
         with distribute.scope(strategy):
-            objective = PerceptualObjective.build(weights, style, vgg_weights=vgg_weights)
-            transformer = TransformerNet(width=width, normalization=normalization,
-                                         padding=padding, upsampling=upsampling,
-                                         decoder_normalization=decoder_normalization,
-                                         output_head=output_head, name="transformer")
+            objective = PerceptualObjective.build(weights, style, vgg_weights=config.vgg_weights)
+            transformer = TransformerNet(**network, name="transformer")
             trainer = loop.PerceptualTrainer(transformer, objective)
         samples = None
         if sample_image:
             samples = data.resize_and_crop(data.decode_rgb(tf.io.read_file(sample_image)),
-                                           image_size, random=False)[tf.newaxis]
-        result = loop.train(trainer, dataset, steps, output_dir,
-                                checkpoint_every=checkpoint_every, sample_images=samples,
-                                sample_every=sample_every, learning_rate=learning_rate,
-                                jit_compile=jit_compile, verbose=verbose, strategy=strategy,
-                                init_weights=(lambda net: warm_start_from(init_from, net))
-                                if init_from else None, on_start=on_start)
+                                           config.image_size, random=False)[tf.newaxis]
+        result = loop.train(trainer, dataset, config.steps, output_dir,
+                            checkpoint_every=config.checkpoint_every, sample_images=samples,
+                            sample_every=config.sample_every, learning_rate=schedule,
+                            jit_compile=config.jit_compile, verbose=verbose, strategy=strategy,
+                            init_weights=(lambda net: warm_start_from(init_from, net))
+                            if init_from else None, on_start=on_start)
     finally:
         loop.set_precision("float32")
-    data_name = tfds_name or os.path.basename(os.path.normpath(train_dir))
-    record = {
-        "task": "style",
-        "name": name,
-        "style_image": os.path.basename(style_image),
-        "style_size": style_size,
-        "network": {k: v for k, v in transformer.get_config().items() if k in NETWORK_KEYS},
-        "loss": weights.to_json(),
-        "train": {**loop.train_record(result, data_name, batch_size, image_size,
-                                          learning_rate.peak, policy, jit_compile,
-                                          distribute.replicas(strategy)),
-                  "learning_rate_schedule": learning_rate.to_json(),
-                  "crop_phases": [p.to_json() for p in phases],
-                  **({"init_from": init_from} if init_from else {})},
-        "vgg16_weights": vgg_weights if vgg_weights in ("torchvision", "imagenet") else "file",
-        "vgg16_weights_sha256": objective.loss_network.fingerprint,
-        "metrics": {"final_train_loss": loop.final_losses(result["history"])},
-    }
-    if not distribute.is_chief(strategy):
-        return None, record
-    export_dir = export_dir or os.path.join(output_dir, "export")
-    saved_model.export_saved_model(saved_model.float32_copy(transformer), export_dir, record, overwrite=True,
-                              style_image=style_image)
-    return export_dir, record
+    record = ModelRecord(
+        task=STYLE_TASK, name=name, style_image=os.path.basename(style_image),
+        style_size=config.style_size, loss=weights.to_json(),
+        **export_run.training_fields(
+            config, result, tfds_name or os.path.basename(os.path.normpath(train_dir)),
+            config.image_size, policy, strategy, objective.loss_network.fingerprint,
+            learning_rate_schedule=schedule.to_json(),
+            crop_phases=[p.to_json() for p in phases],
+            **({"init_from": init_from} if init_from else {})))
+    return export_run.record_and_export(transformer, record, output_dir, export_dir, strategy,
+                                        style_image=style_image)

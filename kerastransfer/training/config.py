@@ -1,0 +1,220 @@
+"""The training recipes' settings: one typed config per recipe, the single home of defaults.
+
+`train_style_network` and `train_sr_network` take these, and the command lines define
+their flags by walking the same fields (`define_flags`, `from_flags`): a flag is named
+after its field and takes its default and help from it, so a Python caller with
+`StyleConfig()` trains the model `kerastransfer-train-style` trains with default flags.
+The defaults are those the shipped models were trained with (`tools/train_zoo/`).
+Pure Python: the command lines read it before TensorFlow starts.
+"""
+import dataclasses
+import types
+import typing
+
+PRECISIONS = ("float32", "mixed", "mixed_float16", "mixed_bfloat16")
+VGG_WEIGHTS_HELP = ("torchvision (offline), imagenet (Keras download), random (tests) or a "
+                    ".weights.h5 path.")
+
+
+def setting(default, help, choices=None, none=None):
+    """A config field with its flag's help, its allowed values, and the flag value that
+    stands for None (e.g. "same" for `decoder_normalization=None`)."""
+    return dataclasses.field(default=default, metadata={"help": help, "choices": choices,
+                                                        "none": none})
+
+
+def _check(condition, message):
+    if not condition:
+        raise ValueError(message)
+
+
+@dataclasses.dataclass(frozen=True)
+class StyleConfig:
+    """A style network's training (paper §4.1). Messages of `validate` name the flag."""
+    steps: int = setting(40000, "Total optimisation steps (across resumes), >= 1.")
+    batch_size: int = setting(4, "Images per step per replica (the global batch is this × "
+                                 "replicas), >= 1.")
+    image_size: int = setting(256, "Training crop size in pixels, >= 32.")
+    style_size: int = setting(256, "Longer side of the style image in pixels, >= 32.")
+    learning_rate: float = setting(1e-3, "Adam learning rate, > 0.")
+    content_layers: tuple = setting(("relu2_2",), "VGG-16 layers of the feature loss.")
+    style_layers: tuple = setting(("relu1_2", "relu2_2", "relu3_3", "relu4_3"),
+                                  "VGG-16 layers of the style loss.")
+    content_weight: float = setting(1.0, "Weight of the feature reconstruction loss, >= 0.")
+    style_weight: float = setting(2.0, "Weight of the style reconstruction loss, >= 0.")
+    tv_weight: float = setting(2e-7, "Weight of the total variation loss, >= 0.")
+    pixel_weight: float = setting(0.0, "Weight of the pixel loss, >= 0.")
+    range_weight: float = setting(0.0, "Weight of the penalty on output pixels outside "
+                                       "[0, 255] (mean squared excess in levels), >= 0; for "
+                                       "--output_head=linear.")
+    width: float = setting(0.5, "Channel width multiplier of the network, in (0, 4].")
+    normalization: str = setting("instance", "Normalisation layers.", ("instance", "batch"))
+    padding: str = setting("reflect", "Padding scheme.", ("reflect", "paper"))
+    upsampling: str = setting("nearest", "Upsampling layers.", ("nearest", "transpose"))
+    decoder_normalization: str = setting(
+        None, "Normalisation of the residual blocks and upsampling layers; centred: "
+              "instance mean subtracted, no division by the deviation.",
+        (None, "instance", "centred", "batch"), none="same")
+    output_head: str = setting("tanh", "Last layer: tanh (the paper), clip (straight-through "
+                                       "clip to [0, 255]) or linear (clipped at inference; "
+                                       "use --range_weight).", ("tanh", "clip", "linear"))
+    warmup_steps: int = setting(0, "Steps of linear learning-rate warm-up from 0, >= 0.")
+    lr_decay: str = setting("constant", "Learning rate after the warm-up: constant, or cosine "
+                                        "decay to --final_lr_fraction of it at --steps.",
+                            ("constant", "cosine"))
+    final_lr_fraction: float = setting(0.0, "With --lr_decay=cosine: the last step's learning "
+                                            "rate as a fraction of --learning_rate, in [0, 1].")
+    small_crop_size: int = setting(128, "Progressive resizing: crop size (px) of the first "
+                                        "--small_crop_fraction of the steps, cut at "
+                                        "--image_size's scale.")
+    small_crop_fraction: float = setting(0.0, "Share of --steps on --small_crop_size crops, "
+                                              "in [0, 1).")
+    small_batch_size: typing.Optional[int] = setting(
+        None, "Batch size of the small-crop phase (default --batch_size).")
+    mixed_precision: str = setting("mixed", "mixed = float16 on GPU, bfloat16 on CPU.",
+                                   PRECISIONS)
+    jit_compile: bool = setting(False, "Compile the train step with XLA.")
+    checkpoint_every: int = setting(100, "Steps between checkpoints, >= 1.")
+    sample_every: int = setting(100, "Steps between sample images, >= 1.")
+    vgg_weights: str = setting("torchvision", VGG_WEIGHTS_HELP)
+    seed: typing.Optional[int] = setting(None, "Random seed for the data pipeline and "
+                                               "initialisation.")
+
+    def validate(self):
+        """Raises ValueError naming the first setting out of range."""
+        _validate_common(self)
+        _check(self.image_size >= 32, "--image_size must be >= 32")
+        _check(self.style_size >= 32, "--style_size must be >= 32")
+        _check(0 < self.width <= 4, "--width must be in (0, 4]")
+        for name in ("content_weight", "style_weight", "tv_weight", "pixel_weight",
+                     "range_weight", "warmup_steps"):
+            _check(getattr(self, name) >= 0, f"--{name} must be >= 0")
+        _check(0 <= self.final_lr_fraction <= 1, "--final_lr_fraction must be in [0, 1]")
+        _check(0 <= self.small_crop_fraction < 1, "--small_crop_fraction must be in [0, 1)")
+        _check(self.small_crop_size >= 32, "--small_crop_size must be >= 32")
+        _check(self.small_batch_size is None or self.small_batch_size >= 1,
+               "--small_batch_size must be >= 1")
+        return self
+
+    def network_config(self):
+        """TransformerNet's arguments."""
+        return {"width": self.width, "normalization": self.normalization,
+                "padding": self.padding, "upsampling": self.upsampling,
+                "decoder_normalization": self.decoder_normalization,
+                "output_head": self.output_head}
+
+
+@dataclasses.dataclass(frozen=True)
+class SRConfig:
+    """A super-resolution network's training (paper §4.2)."""
+    scale: int = setting(4, "Upscaling factor.", (2, 4, 8))
+    loss: str = setting("feature", "ℓfeat (relu2_2) or ℓpixel.", ("feature", "pixel"))
+    steps: int = setting(200000, "Total optimisation steps (across resumes), >= 1.")
+    batch_size: int = setting(4, "Patches per step per replica (the global batch is this × "
+                                 "replicas), >= 1.")
+    patch_size: int = setting(288, "High-resolution patch size, a multiple of --scale.")
+    learning_rate: float = setting(1e-3, "Adam learning rate, > 0.")
+    tv_weight: float = setting(0.0, "Total variation weight, >= 0.")
+    filters: int = setting(64, "Channels of the network, >= 1.")
+    normalization: str = setting("batch", "Normalisation.", ("batch", "instance", None),
+                                 none="none")
+    upsampling: str = setting("nearest", "Upsampling layers.", ("nearest", "transpose"))
+    residual: bool = setting(False, "Learn a correction to the bicubic upscale (departs from "
+                                    "the paper; usable after far fewer steps).")
+    mixed_precision: str = setting("mixed", "mixed = float16 on GPU, bfloat16 on CPU.",
+                                   PRECISIONS)
+    jit_compile: bool = setting(False, "Compile the train step with XLA.")
+    checkpoint_every: int = setting(100, "Steps between checkpoints, >= 1.")
+    sample_every: int = setting(100, "Steps between sample images, >= 1.")
+    vgg_weights: str = setting("torchvision", VGG_WEIGHTS_HELP)
+    seed: typing.Optional[int] = setting(None, "Random seed.")
+
+    def validate(self):
+        """Raises ValueError naming the first setting out of range."""
+        _validate_common(self)
+        _check(self.patch_size >= 8 * self.scale and self.patch_size % self.scale == 0,
+               f"--patch_size must be a multiple of --scale and >= {8 * self.scale}")
+        _check(self.tv_weight >= 0, "--tv_weight must be >= 0")
+        _check(self.filters >= 1, "--filters must be >= 1")
+        return self
+
+    def network_config(self):
+        """SuperResolutionNet's arguments."""
+        return {"scale": self.scale, "filters": self.filters,
+                "normalization": self.normalization, "upsampling": self.upsampling,
+                "residual": self.residual}
+
+
+def _validate_common(config):
+    _check(config.steps >= 1, "--steps must be >= 1")
+    _check(config.batch_size >= 1, "--batch_size must be >= 1")
+    _check(config.learning_rate > 0, "--learning_rate must be > 0")
+    _check(config.checkpoint_every >= 1 and config.sample_every >= 1,
+           "--checkpoint_every and --sample_every must be >= 1")
+    for field in dataclasses.fields(config):
+        choices, value = field.metadata.get("choices"), getattr(config, field.name)
+        if choices and value not in choices:
+            raise ValueError(f"--{field.name} must be one of {_flag_values(field)}, "
+                             f"got {value!r}")
+
+
+# ---- flags, from the fields -------------------------------------------------------------
+
+def _flag_value(field, value):
+    return field.metadata["none"] if value is None and field.metadata.get("none") else value
+
+
+def _flag_values(field):
+    return [str(_flag_value(field, c)) for c in field.metadata["choices"]]
+
+
+def _base_type(field):
+    """int, float, str, bool or tuple: the field's type without Optional."""
+    kind = field.type
+    if typing.get_origin(kind) in (typing.Union, types.UnionType):
+        kind = next(a for a in typing.get_args(kind) if a is not type(None))
+    return kind
+
+
+def define_flags(config_class, flag_values=None, skip=()):
+    """Defines one absl flag per field of `config_class` (except `skip`): its name, its
+    default, its help, an enum where the field has choices."""
+    from absl import flags
+    flags.disclaim_key_flags()  # the flags belong to the command that calls this
+    flag_values = flags.FLAGS if flag_values is None else flag_values
+    for field in dataclasses.fields(config_class):
+        if field.name in skip:
+            continue
+        kind, help = _base_type(field), field.metadata["help"]
+        default = _flag_value(field, field.default)
+        if field.metadata.get("choices"):
+            flags.DEFINE_enum(field.name, str(default), _flag_values(field), help,
+                              flag_values=flag_values)
+        elif kind is bool:
+            flags.DEFINE_bool(field.name, default, help, flag_values=flag_values)
+        elif kind is int:
+            flags.DEFINE_integer(field.name, default, help, flag_values=flag_values)
+        elif kind is float:
+            flags.DEFINE_float(field.name, default, help, flag_values=flag_values)
+        elif kind is tuple:
+            flags.DEFINE_list(field.name, list(default), help, flag_values=flag_values)
+        else:
+            flags.DEFINE_string(field.name, default, help, flag_values=flag_values)
+
+
+def from_flags(config_class, flag_values=None):
+    """A `config_class` from the flags `define_flags` made, values converted back to the
+    fields' types (enum strings to int, "same"/"none" to None, lists to tuples)."""
+    from absl import flags
+    flag_values = flags.FLAGS if flag_values is None else flag_values
+    values = {}
+    for field in dataclasses.fields(config_class):
+        if field.name not in flag_values:
+            continue
+        value, kind = flag_values[field.name].value, _base_type(field)
+        if field.metadata.get("choices"):
+            value = {str(_flag_value(field, c)): c for c in field.metadata["choices"]}[value]
+        elif kind is tuple:
+            value = tuple(value)
+        values[field.name] = value
+    return config_class(**values)

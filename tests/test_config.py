@@ -1,0 +1,82 @@
+"""The typed recipe configs are the single home of defaults: the command lines' flags come
+from their fields, so a Python caller and a CLI user train the same model."""
+import dataclasses
+import inspect
+import subprocess
+import sys
+
+import pytest
+from absl import flags
+
+from conftest import REPO
+from kerastransfer.training import config
+from kerastransfer.training.config import SRConfig, StyleConfig
+
+FLAGS_OF = """
+import sys
+from kerastransfer.cli import {module} as cli
+from kerastransfer.training import config
+cli.FLAGS(["prog", *sys.argv[1:]])
+print(repr(config.from_flags(config.{config})))
+"""
+
+
+def cli_config(module, config_name, *argv):
+    """The config a command line builds from `argv`, in a fresh process (as it runs)."""
+    result = subprocess.run([sys.executable, "-c", FLAGS_OF.format(module=module,
+                                                                  config=config_name), *argv],
+                            capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return eval(result.stdout.strip().splitlines()[-1], vars(config))
+
+
+@pytest.mark.parametrize("module,config_class", [("train_style", StyleConfig),
+                                                  ("train_sr", SRConfig)])
+def test_default_flags_are_the_librarys_defaults(module, config_class):
+    assert cli_config(module, config_class.__name__) == config_class()
+
+
+def test_the_library_defaults_to_the_same_config():
+    from kerastransfer.training.sr_recipe import train_sr_network
+    from kerastransfer.training.style_recipe import train_style_network
+    assert inspect.signature(train_style_network).parameters["config"].default == StyleConfig()
+    assert inspect.signature(train_sr_network).parameters["config"].default == SRConfig()
+
+
+def test_the_shipped_recipe_defaults():
+    """The settings the shipped style models were trained with (tools/train_zoo)."""
+    style = StyleConfig()
+    assert (style.width, style.style_weight, style.tv_weight, style.mixed_precision) == (
+        0.5, 2.0, 2e-7, "mixed")
+    assert SRConfig().mixed_precision == "mixed"
+
+
+def test_flag_values_become_field_values():
+    got = cli_config("train_style", "StyleConfig", "--decoder_normalization=same",
+                     "--style_layers=relu1_2,relu2_2", "--width=0.25", "--seed=3")
+    assert got == dataclasses.replace(StyleConfig(), style_layers=("relu1_2", "relu2_2"),
+                                      width=0.25, seed=3)
+    got = cli_config("train_sr", "SRConfig", "--scale=8", "--normalization=none",
+                     "--patch_size=96")
+    assert got == SRConfig(scale=8, normalization=None, patch_size=96)
+
+
+def test_define_flags_walks_every_field():
+    values = flags.FlagValues()
+    config.define_flags(SRConfig, values)
+    assert set(values) == {f.name for f in dataclasses.fields(SRConfig)}
+    values(["prog", "--scale=2", "--residual"])
+    assert config.from_flags(SRConfig, values) == SRConfig(scale=2, residual=True)
+
+
+@pytest.mark.parametrize("settings,message", [
+    (StyleConfig(width=5), "--width must be in (0, 4]"),
+    (StyleConfig(steps=0), "--steps must be >= 1"),
+    (StyleConfig(output_head="sigmoid"), "--output_head must be one of"),
+    (SRConfig(patch_size=30), "--patch_size must be a multiple of --scale"),
+    (SRConfig(normalization="group"), "['batch', 'instance', 'none']"),
+])
+def test_validate_names_the_setting(settings, message):
+    with pytest.raises(ValueError) as raised:
+        settings.validate()
+    assert message in str(raised.value)
