@@ -9,6 +9,8 @@ from PIL import Image
 
 from conftest import random_image, run_cli
 
+pytestmark = pytest.mark.slow  # command lines, servers, training runs
+
 beam = pytest.importorskip("apache_beam", reason='needs pip install -e ".[beam]"')
 
 

@@ -7,6 +7,8 @@ from PIL import Image
 
 from conftest import random_image, run_cli
 
+pytestmark = pytest.mark.slow  # command lines, servers, training runs
+
 STYLIZE = "kerastransfer.cli.stylize"
 
 

@@ -10,6 +10,8 @@ from PIL import Image
 from conftest import random_image, run_cli
 from test_cli import assert_one_line_error
 
+pytestmark = pytest.mark.slow  # command lines, servers, training runs
+
 STYLIZE = "kerastransfer.cli.stylize"
 UPSCALE = "kerastransfer.cli.upscale"
 

@@ -8,6 +8,8 @@ import pytest
 
 from conftest import REPO
 
+pytestmark = pytest.mark.slow  # command lines, servers, training runs
+
 
 def console_scripts():
     config = configparser.ConfigParser()

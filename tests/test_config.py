@@ -30,6 +30,7 @@ def cli_config(module, config_name, *argv):
     return eval(result.stdout.strip().splitlines()[-1], vars(config))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("module,config_class", [("train_style", StyleConfig),
                                                   ("train_sr", SRConfig)])
 def test_default_flags_are_the_librarys_defaults(module, config_class):
@@ -51,6 +52,7 @@ def test_the_shipped_recipe_defaults():
     assert SRConfig().mixed_precision == "mixed"
 
 
+@pytest.mark.slow
 def test_flag_values_become_field_values():
     got = cli_config("train_style", "StyleConfig", "--decoder_normalization=same",
                      "--style_layers=relu1_2,relu2_2", "--width=0.25", "--seed=3")

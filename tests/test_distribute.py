@@ -9,6 +9,8 @@ import pytest
 
 from conftest import run_cli
 
+pytestmark = pytest.mark.slow  # command lines, servers, training runs
+
 
 def free_ports(count):
     sockets = [socket.socket() for _ in range(count)]

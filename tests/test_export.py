@@ -24,6 +24,7 @@ print(json.dumps(sorted(model.signatures.keys())))
 """
 
 
+@pytest.mark.slow
 def test_saved_model_runs_without_the_package_and_matches_keras(tmp_path, tiny_saved_model,
                                                                  tiny_transformer):
     x = random_image(333, 517, seed=3)[None]
@@ -119,6 +120,7 @@ def test_record_is_written_as_an_asset(tiny_saved_model):
         assert json.load(f)["name"] == "tiny"
 
 
+@pytest.mark.slow
 def test_saved_model_cli_runs_it(tmp_path, tiny_saved_model):
     np.save(tmp_path / "x.npy", random_image(37, 39, seed=5)[None])
     cli = os.path.join(os.path.dirname(sys.executable), "saved_model_cli")
@@ -206,7 +208,7 @@ def test_style_image_is_found_in_assets_first_then_the_old_folders(tmp_path):
     model, styles = tmp_path / "model", tmp_path / "styles"
     (model / "assets").mkdir(parents=True)
     styles.mkdir()
-    record = {"style_image": "x.jpg"}
+    record = artifact.ModelRecord(style_image="x.jpg")
     assert artifact.style_image_path(str(model), record, [str(styles)]) is None
     (styles / "x.jpg").write_bytes(b"old")
     assert artifact.style_image_path(str(model), record, [str(styles)]) == str(styles / "x.jpg")

@@ -127,6 +127,7 @@ def error_lines(result):
 FOLDER_RUNS = ["stylize_folder", "upscale_folder"]
 
 
+@pytest.mark.slow  # runs the command lines over the corpus
 @pytest.mark.parametrize("run", FOLDER_RUNS)
 def test_folder_run_reports_each_bad_file_and_exits_non_zero(request, corpus_dir,
                                                              corpus_digests, run):
@@ -144,6 +145,7 @@ def test_folder_run_reports_each_bad_file_and_exits_non_zero(request, corpus_dir
     assert {p.name: digest(p) for p in corpus_dir.iterdir()} == corpus_digests
 
 
+@pytest.mark.slow  # runs the command lines over the corpus
 @pytest.mark.parametrize("run", FOLDER_RUNS)
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_folder_run_case(request, corpus_dir, run, name):
@@ -209,6 +211,7 @@ def single_file_runs(corpus_dir, tmp_path_factory, tiny_saved_model, tiny_sr_mod
     return results
 
 
+@pytest.mark.slow  # runs the command lines over the corpus
 @pytest.mark.parametrize("command,outcome", [(STYLIZE, stylize_outcome),
                                              (UPSCALE, upscale_outcome)])
 @pytest.mark.parametrize("name", SINGLE_FILE)
@@ -231,6 +234,7 @@ def test_single_file_run(single_file_runs, corpus_dir, command, outcome, name):
     assert_no_partial_files(output.parent)
 
 
+@pytest.mark.slow  # runs the command lines over the corpus
 @pytest.mark.parametrize("run", range(3))
 def test_an_input_is_never_overwritten(single_file_runs, protected, run):
     """Output = the input (even with --overwrite), a symlink to it, or its own folder."""

@@ -3,7 +3,11 @@ import json
 import os
 import shutil
 
+import pytest
+
 from conftest import REPO, run_cli
+
+pytestmark = pytest.mark.slow  # command lines, the shipped models
 
 SHIPPED = os.path.join(REPO, "saved_models")
 

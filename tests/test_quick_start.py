@@ -25,6 +25,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
+pytestmark = pytest.mark.slow  # command lines, servers, training runs
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 

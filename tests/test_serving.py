@@ -39,6 +39,8 @@ from tensorflow_serving.apis import (get_model_metadata_pb2, get_model_status_pb
 
 from conftest import REPO, random_image, run_cli  # noqa: E402
 
+pytestmark = pytest.mark.slow  # command lines, servers, training runs
+
 SERVER_START_TIMEOUT_S = 180
 MAX_PIXELS = 1_000_000            # the local server's --max_request_pixels
 MAX_MESSAGE = 4 * 1024 * 1024     # its --grpc_max_message_size and REST body limit

@@ -10,6 +10,8 @@ from PIL import Image
 from conftest import REPO, random_image, run_cli
 from kerastransfer import artifact
 
+pytestmark = pytest.mark.slow  # command lines, the shipped models
+
 SHIPPED = sorted(n for n in os.listdir(os.path.join(REPO, "saved_models"))
                  if artifact.newest_version(os.path.join(REPO, "saved_models", n)))
 SAMPLE = os.path.join(REPO, "examples", "chelsea.jpg")  # the README's sample photo

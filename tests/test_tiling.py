@@ -130,6 +130,7 @@ def test_stylize_tiles_above_the_threshold_with_the_same_result(exported_style):
     assert mad <= 0.05 and worst <= 2
 
 
+@pytest.mark.slow
 def test_cli_tiles_on_request_and_refuses_a_tiny_tile(tmp_path, exported_style):
     from PIL import Image
     Image.fromarray(smooth_image(97, 130, seed=6)).save(tmp_path / "in.png")

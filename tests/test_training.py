@@ -30,6 +30,7 @@ def fixed_batch():
     return tf.random.uniform([2, 32, 32, 3], 0, 255, seed=7)
 
 
+@pytest.mark.slow
 def test_a_few_steps_lower_the_objective(tmp_path):
     trainer = tiny_trainer()
     batch = fixed_batch()
@@ -44,6 +45,7 @@ def test_a_few_steps_lower_the_objective(tmp_path):
     assert set(result["history"]) >= {"total", "content", "style", "tv"}
 
 
+@pytest.mark.slow
 def test_resume_continues_to_the_requested_step_count(tmp_path):
     dataset = tf.data.Dataset.from_tensors(fixed_batch()).repeat()
     first = loop.train(tiny_trainer(), dataset, steps=4, output_dir=str(tmp_path),
@@ -56,6 +58,7 @@ def test_resume_continues_to_the_requested_step_count(tmp_path):
     assert len(second["history"]["total"]) == 4  # intervals 0-1, 2-3, 4-5, 6
 
 
+@pytest.mark.slow
 def test_nan_loss_stops_training_naming_the_step(tmp_path):
     trainer = tiny_trainer()
     original_terms = trainer.objective.terms
@@ -73,6 +76,7 @@ def test_nan_loss_stops_training_naming_the_step(tmp_path):
                        checkpoint_every=5, verbose=0)
 
 
+@pytest.mark.slow
 def test_a_checkpoint_write_that_dies_keeps_the_previous_checkpoint(tmp_path, monkeypatch):
     """A kill inside a checkpoint write (here an exception after half a file) leaves the
     previous checkpoint whole, and the next run resumes from it."""
@@ -109,6 +113,7 @@ def _train_command(photo_dir, style_path, output_dir, steps):
             "--style_layers=relu1_2,relu2_2", "--seed=0"]
 
 
+@pytest.mark.slow
 def test_sigkill_mid_run_resumes_and_finishes(tmp_path, photo_dir, style_path):
     output_dir = tmp_path / "run"
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}

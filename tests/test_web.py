@@ -22,6 +22,8 @@ from conftest import REPO, random_image
 sys.path.insert(0, os.path.join(REPO, "tools"))
 import web_page  # noqa: E402  (tools/web_page.py, shared with tools/benchmark_web.py)
 
+pytestmark = pytest.mark.slow  # command lines, servers, training runs
+
 WEB = web_page.WEB
 ARTIFACTS = os.path.join(REPO, "test-artifacts", "web")
 REQUIRE_BROWSER = os.environ.get("KERASTRANSFER_REQUIRE_BROWSER") == "1"

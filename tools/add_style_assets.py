@@ -22,15 +22,15 @@ def main(argv):
     for name in FLAGS.models or artifact.available_models():
         path = artifact.resolve(name)
         record = artifact.read_record(path)
-        if record.get("task") != "style":
+        if record.task != "style":
             continue
-        source = os.path.join(FLAGS.styles_dir, record["style_image"])
+        source = os.path.join(FLAGS.styles_dir, record.style_image)
         asset = saved_model.style_image_asset_name(record, source)
-        if asset != record["style_image"]:
-            raise SystemExit(f"error: {name}: its record names {record['style_image']}, "
+        if asset != record.style_image:
+            raise SystemExit(f"error: {name}: its record names {record.style_image}, "
                              "whose format is not written; re-export it instead")
         saved_model.write_style_image(source, os.path.join(path, "assets"), asset,
-                                 record.get("style_size"))
+                                 record.style_size)
         print(f"{name}: assets/{asset}")
 
 

@@ -54,7 +54,7 @@ def inference_rows(models, network, peaks):
     from the float32 output in 0-255 levels."""
     import numpy as np
     import benchmarking
-    width = models["float32"].record["network"].get("width", 1.0)
+    width = models["float32"].record.network_config.get("width", 1.0)
     sizes = [int(s) for s in FLAGS.sizes]
     peer = {int(size): float(seconds) for size, seconds in
             (line.split() for line in run_peer("--width", width, "--sizes", *sizes)
@@ -100,11 +100,11 @@ def main(argv):
         raise SystemExit("error: --precisions must include float32, from float32,bfloat16")
     models = {p: ExportedModel(FLAGS.model, precision=p) for p in FLAGS.precisions}
     model = models["float32"]
-    network = TransformerNet(**model.record["network"])  # same shapes, for counting FLOPs
+    network = TransformerNet(**model.record.network_config)  # same shapes, for counting FLOPs
     peaks = {"float32": benchmarking.matmul_peak_gflops(tf.float32),
              "bfloat16": benchmarking.matmul_peak_gflops(tf.bfloat16)}
     rows = inference_rows(models, network, peaks)
-    width = model.record["network"].get("width", 1.0)
+    width = model.record.network_config.get("width", 1.0)
     train = train_rows(width) if FLAGS.train_steps else []
 
     print(f"\n{platform.machine()}, {os.cpu_count()} cores; matmul peak {peaks['float32']:.0f} "

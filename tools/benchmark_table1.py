@@ -47,9 +47,9 @@ def main(argv):
 
     models = {p: ExportedModel(FLAGS.model, precision=p) for p in FLAGS.network_precisions}
     record = next(iter(models.values())).record
-    style = data.load_style_image(os.path.join(FLAGS.styles_dir, record["style_image"]),
-                                  record.get("style_size"))
-    objective = PerceptualObjective.build(LossWeights.from_json(record["loss"]), style)
+    style = data.load_style_image(os.path.join(FLAGS.styles_dir, record.style_image),
+                                  record.style_size)
+    objective = PerceptualObjective.build(LossWeights.from_json(record.loss), style)
     photo = data.decode_rgb(tf.io.read_file(FLAGS.photo))
     rows = []
     for size in (int(s) for s in FLAGS.sizes):

@@ -122,21 +122,21 @@ def compare_model(name):
 
     model = ExportedModel(name)
     record = model.record
-    style = data.load_style_image(os.path.join(FLAGS.styles_dir, record["style_image"]),
-                                  record.get("style_size"))
-    objective = PerceptualObjective.build(LossWeights.from_json(record["loss"]), style)
-    if objective.loss_network.fingerprint != record["vgg16_weights_sha256"]:
+    style = data.load_style_image(os.path.join(FLAGS.styles_dir, record.style_image),
+                                  record.style_size)
+    objective = PerceptualObjective.build(LossWeights.from_json(record.loss), style)
+    if objective.loss_network.fingerprint != record.vgg16_weights_sha256:
         raise SystemExit("error: VGG-16 weights differ from the ones the model was trained with")
     rows = []
     for size in map(int, FLAGS.sizes):
         for path in photo_paths(FLAGS.photos):
             r = compare_one(model, objective, path, size, FLAGS.iterations, FLAGS.init)
-            r["model"] = record.get("name")
+            r["model"] = record.name
             rows.append(r)
             match = r["iterations_to_match"] or f"> {r['lbfgs_iterations_run']}"
             print(f"{r['model']}: {path} @ {size}: network {r['network_objective']['total']:.3f}, "
                   f"L-BFGS reaches it at {match}", flush=True)
-    print_table(rows, record.get("name"))
+    print_table(rows, record.name)
     return rows
 
 
@@ -160,7 +160,7 @@ def main(argv):
     names = FLAGS.model
     if names == ["all"]:
         names = [n for n in artifact.available_models()
-                 if artifact.read_record(artifact.resolve(n)).get("task") == "style"]
+                 if artifact.read_record(artifact.resolve(n)).task == "style"]
     if FLAGS.plot and len(names) > 1:
         raise SystemExit("error: --plot draws one model; give one --model")
     rows = [r for name in names for r in compare_model(name)]

@@ -43,7 +43,7 @@ FLAGS = flags.FLAGS
 
 def style_image_path(model):
     """The model's style image: its SavedModel asset if it has one, else --styles_dir."""
-    name = model.record["style_image"]
+    name = model.record.style_image
     asset = os.path.join(model.path, "assets", name)
     return asset if os.path.isfile(asset) else os.path.join(FLAGS.styles_dir, name)
 
@@ -58,19 +58,19 @@ def evaluate(name):
 
     model = ExportedModel(name)
     record = model.record
-    if record.get("task") != "style":
+    if record.task != "style":
         raise SystemExit(f"error: {name}: not a style model")
     style_path = style_image_path(model)
-    weights = LossWeights.from_json(record["loss"])
+    weights = LossWeights.from_json(record.loss)
     objective = PerceptualObjective.build(
-        weights, data.load_style_image(style_path, record.get("style_size")))
-    if objective.loss_network.fingerprint != record["vgg16_weights_sha256"]:
+        weights, data.load_style_image(style_path, record.style_size))
+    if objective.loss_network.fingerprint != record.vgg16_weights_sha256:
         raise SystemExit(f"error: {name}: VGG-16 weights differ from its training's")
     with open(style_path, "rb") as f:
         import hashlib
         style_sha256 = hashlib.sha256(f.read()).hexdigest()
     cache_key = {"loss": weights.to_json(), "style_sha256": style_sha256,
-                 "style_size": record.get("style_size"),
+                 "style_size": record.style_size,
                  "vgg16": objective.loss_network.fingerprint}
     photos = []
     for index, relative in enumerate(se.VALIDATION_PHOTOS):
@@ -89,7 +89,7 @@ def evaluate(name):
                 from kerastransfer.image_io import write_image
                 stem = os.path.splitext(os.path.basename(relative))[0]
                 os.makedirs(FLAGS.samples, exist_ok=True)
-                write_image(os.path.join(FLAGS.samples, f"{record['name']}_{stem}.png"),
+                write_image(os.path.join(FLAGS.samples, f"{record.name}_{stem}.png"),
                             styled, overwrite=True)
             if FLAGS.lbfgs_iterations and index < FLAGS.lbfgs_photos:
                 from kerastransfer.perceptual.gatys import first_iteration_reaching
@@ -100,12 +100,12 @@ def evaluate(name):
                     row[f"iterations_from_{init}"] = first_iteration_reaching(
                         history, row["network"]["total"])
         photos.append(row)
-        print(f"{record['name']} {relative}: objective {row['network']['total']:.3f} "
+        print(f"{record.name} {relative}: objective {row['network']['total']:.3f} "
               f"(photo {row['photo_objective']:.3f}), blob score "
               + " / ".join(f"{row['blob_score'][s]:.2f}" for s in sorted(row["blob_score"]))
               + "".join(f", from {i}: {row.get(f'iterations_from_{i}')}"
                         for i in FLAGS.lbfgs_init if f"lbfgs_{i}_final" in row), flush=True)
-    return {"model": name, "name": record["name"], "photos": photos,
+    return {"model": name, "name": record.name, "photos": photos,
             "summary": summarise(photos)}
 
 

@@ -42,7 +42,7 @@ def main(argv):
     from kerastransfer import image_io, artifact
     from kerastransfer.inference import exported_model, stylize
     names = FLAGS.models or [n for n in artifact.available_models()
-                             if artifact.read_record(artifact.resolve(n)).get("task") == "style"]
+                             if artifact.read_record(artifact.resolve(n)).task == "style"]
     models = [exported_model.ExportedModel(n) for n in names]
     size = FLAGS.size
     blank = np.full((size * 3 // 4, size, 3), 255, np.uint8)

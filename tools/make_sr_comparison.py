@@ -52,7 +52,7 @@ def main(argv):
     from kerastransfer.inference.exported_model import ExportedModel
 
     models = [ExportedModel(name) for name in FLAGS.models]
-    scales = {m.record["scale"] for m in models}
+    scales = {m.record.scale for m in models}
     if len(scales) != 1:
         raise SystemExit(f"error: models have different scales {sorted(scales)}")
     scale = scales.pop()
@@ -68,7 +68,7 @@ def main(argv):
         hr = np.asarray(degradation.crop_to_multiple(hr, scale))
         lr = sr_evaluation.low_resolution(hr, scale)
         outputs = [("bicubic", upscale.bicubic(lr, scale))] + [
-            (m.record["name"], upscale.upscale(m, lr, scale)) for m in models]
+            (m.record.name, upscale.upscale(m, lr, scale)) for m in models]
         cells = [labelled(centre_crop(hr, FLAGS.crop), f"{name}\nground truth", FLAGS.zoom)]
         cells += [labelled(centre_crop(out, FLAGS.crop), f"{label} x{scale}\n{scores(out, hr)}",
                            FLAGS.zoom) for label, out in outputs]

@@ -66,16 +66,16 @@ def random_sr_model(directory):
     """A freshly built ×4 SR network (random weights) exported like a trained one."""
     import keras
     import numpy as np
+    from kerastransfer.artifact import ModelRecord
     from kerastransfer.export import saved_model
     from kerastransfer.models.sr_net import SuperResolutionNet
     keras.utils.set_random_seed(0)
     network = SuperResolutionNet(scale=4, name="transformer")
     network(np.zeros((1, 32, 32, 3), np.float32))
-    record = {"task": "super_resolution", "name": "sr_x4_random", "scale": 4,
-              "network": {k: v for k, v in network.get_config().items()
-                          if k in ("scale", "filters", "residual_blocks", "normalization",
-                                   "upsampling")}}
-    return saved_model.export_saved_model(network, os.path.join(directory, "sr_random", "1"), record)
+    record = ModelRecord(task="super_resolution", name="sr_x4_random", scale=4,
+                         network=keras.saving.serialize_keras_object(network))
+    return saved_model.export_saved_model(network, os.path.join(directory, "sr_random", "1"),
+                                          record)
 
 
 def cli(command, model, source, output, *flags_):
@@ -111,7 +111,7 @@ def margin_sweep(model_path, source, margins):
 def measure(kind, model, scale, work):
     command = "stylize" if kind == "style" else "upscale"
     from kerastransfer import artifact
-    result = {"kind": kind, "model": artifact.read_record(artifact.resolve(model))["name"]}
+    result = {"kind": kind, "model": artifact.read_record(artifact.resolve(model)).name}
     huge_in = photo_of(FLAGS.huge // scale, FLAGS.photo, os.path.join(work, f"{kind}_huge.png"))
     status, rss, seconds, err = run_measured(cli(command, model, huge_in,
                                                  os.path.join(work, f"{kind}_huge_out.png")))
@@ -167,7 +167,7 @@ def main(argv):
                 sr_path = artifact.resolve(FLAGS.sr_model)
             except ValueError:
                 sr_path = random_sr_model(work)
-            scale = artifact.read_record(sr_path)["scale"]
+            scale = artifact.read_record(sr_path).scale
             results.append(measure("super_resolution", sr_path, scale, work))
     print_tables(results)
     if FLAGS.json:

@@ -21,23 +21,24 @@ FLAGS = flags.FLAGS
 
 def reexport(name, check):
     import tensorflow as tf
-    from kerastransfer.export import saved_model
     from kerastransfer import artifact
+    from kerastransfer.export import saved_model
+    from kerastransfer.inference.exported_model import rebuild_network
     path = artifact.resolve(name)
     record = artifact.read_record(path)
     old = tf.saved_model.load(path)
-    network = saved_model.rebuild_network(old, record)
-    scale = record.get("scale", 1) if record.get("task") == "super_resolution" else 1
+    network = rebuild_network(old, record)
+    scale = record.scale or 1
     image = check[:, : FLAGS.check_size // scale, : FLAGS.check_size // scale]
     # The old model's plain Keras pass: its portable signature, or (exported before that
     # signature existed) its default one.
     plain = artifact.PORTABLE_SIGNATURE if artifact.PORTABLE_SIGNATURE in old.signatures \
-        else "serving_default"
+        else artifact.DEFAULT_SIGNATURE
     before = old.signatures[plain](images=tf.constant(image))["images"].numpy()
     before_fast = old.signatures["serving_default"](images=tf.constant(image))["images"].numpy()
     staging = os.path.join(os.path.dirname(path), f".reexport-{os.path.basename(path)}")
     saved_model.export_saved_model(network, staging, record, overwrite=True,
-                              style_image=artifact.style_image_path(path, record))
+                                   style_image=artifact.style_image_path(path, record))
     try:
         new = tf.saved_model.load(staging)
         portable = new.signatures[artifact.PORTABLE_SIGNATURE](images=tf.constant(image))["images"]

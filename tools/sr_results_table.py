@@ -23,7 +23,7 @@ def main(argv):
     bicubic_done = set()
     for name in FLAGS.models:
         record = artifact.read_record(artifact.resolve(name))
-        scale, metrics = record["scale"], record["metrics"]
+        scale, metrics = record.scale, record.metrics
 
         def cells(kind):
             return " | ".join(f"{metrics[s][kind]['psnr_y']:.2f} / {metrics[s][kind]['ssim_y']:.4f}"
@@ -31,8 +31,8 @@ def main(argv):
         if scale not in bicubic_done:
             bicubic_done.add(scale)
             print(f"| bicubic | ×{scale} | - | {cells('bicubic')} |")
-        print(f"| `{name}` ({'ℓ' + ('feat' if record['loss']['kind'] == 'feature' else 'pixel')}) "
-              f"| ×{scale} | {record['train']['steps']} | {cells('model')} |")
+        print(f"| `{name}` ({'ℓ' + ('feat' if record.loss['kind'] == 'feature' else 'pixel')}) "
+              f"| ×{scale} | {record.train['steps']} | {cells('model')} |")
     for method, psnr in REFERENCE_X4.items():
         steps = "200k" if method in ("paper ℓpixel", "paper ℓfeat") else "-"
         print(f"| {method} | ×4 | {steps} | " + " | ".join(f"{p:.2f} / - / -" for p in psnr) + " |")

@@ -72,7 +72,7 @@ def plan_round(queue, output_dir, overwrite, written):
 
 def transform_folder(transform, input_dir, output_dir, overwrite, verb):
     """Every image in `input_dir` through `transform` into `output_dir`, reading ahead and
-    writing behind the network (`folder_pipeline`), with a progress bar (plain lines when
+    writing behind the network (`inference.folders`), with a progress bar (plain lines when
 stdout is not a terminal) and the rate."""
     from kerastransfer.training import data
     from kerastransfer.inference import folders

@@ -1,12 +1,15 @@
 """Building blocks of the image transformation networks (Johnson et al. 2016, supp. §1).
 
 Every layer implements `get_config`, so networks built from them serialise with Keras.
-Where a layer departs from the paper, its docstring says so and why.
+Where a layer departs from the paper, its docstring says so and why. The layers the
+serving graph speeds up also carry a fused form, `fused_call`: the same function at
+inference for one image, in the faster operations of `fast_ops` (see `inference_graph`).
 """
 import keras
+import tensorflow as tf
 from keras import layers, ops
 
-from kerastransfer.models import norm_statistics
+from kerastransfer.models import fast_ops, norm_statistics
 
 PADDINGS = ("reflect", "paper")
 NORMALIZATIONS = ("instance", "batch", "centred")
@@ -116,6 +119,35 @@ class ConvLayer(layers.Layer):
             x = self.norm(x, training=training)
         return ops.relu(x) if self.activation else x
 
+    def fused_call(self, x):
+        """`self(x, training=False)` for one image with mirror padding: a bias-free
+        convolution and `fused_normalize`, or, for an output convolution (no
+        normalisation, under 4 channels), the convolution on 2×2 blocks."""
+        if self.norm is None and self.filters < 4:
+            x = fast_ops.conv_on_blocks(self.conv, x, "REFLECT")
+            return tf.nn.relu(x) if self.activation else x
+        p = self.kernel_size // 2
+        x = tf.pad(x, [[0, 0], [p, p], [p, p], [0, 0]], mode="REFLECT")
+        kernel = tf.cast(self.conv.kernel, x.dtype)
+        y = tf.nn.conv2d(x, kernel, self.strides, "VALID")
+        if isinstance(self.norm, InstanceNormalization):
+            y = tf.nn.bias_add(y, fast_ops.centring_bias(x, kernel))
+        return self.fused_normalize(y)
+
+    def fused_normalize(self, x):
+        """The conv bias, normalisation and optional ReLU after a bias-free convolution:
+        instance norm of a batch of one (the bias cancels), batch norm from its moving
+        statistics (the bias folded into the mean), or the bias alone."""
+        if isinstance(self.norm, InstanceNormalization):
+            x = fast_ops.instance_norm(x, self.norm.gamma, self.norm.beta, self.norm.epsilon)
+        elif isinstance(self.norm, layers.BatchNormalization):
+            x = fast_ops.batch_norm(x, self.norm, self.conv.bias)
+        elif self.norm is None:
+            x = tf.nn.bias_add(x, tf.cast(self.conv.bias, x.dtype))
+        else:
+            raise ValueError(f"{self.name}: no fused form for {type(self.norm).__name__}")
+        return tf.nn.relu(x) if self.activation else x
+
     def get_config(self):
         return {**super().get_config(), "filters": self.filters,
                 "kernel_size": self.kernel_size, "strides": self.strides,
@@ -145,6 +177,10 @@ class ResidualBlock(layers.Layer):
         x = self.conv2(self.conv1(inputs, training=training), training=training)
         shortcut = inputs[:, 2:-2, 2:-2, :] if self.padding == "valid" else inputs
         return shortcut + x
+
+    def fused_call(self, x):
+        """`self(x, training=False)` for one image with mirror padding."""
+        return x + self.conv2.fused_call(self.conv1.fused_call(x))
 
     def get_config(self):
         return {**super().get_config(), "filters": self.filters, "padding": self.padding,
@@ -190,6 +226,14 @@ class UpsampleConvLayer(layers.Layer):
         if target_hw is not None:
             x = x[:, : target_hw[0], : target_hw[1], :]
         return x
+
+    def fused_call(self, x, target_hw=None):
+        """`self(x, target_hw)` at inference for one image with nearest upsampling and
+        mirror padding: the upsampling and the 3×3 conv in sub-pixel form
+        (`fast_ops.upsample_conv`), then the ConvLayer's normalisation and ReLU."""
+        centre = isinstance(self.conv.norm, InstanceNormalization)
+        x = self.conv.fused_normalize(fast_ops.upsample_conv(x, self.conv.conv.kernel, centre))
+        return x if target_hw is None else x[:, :target_hw[0], :target_hw[1], :]
 
     def get_config(self):
         return {**super().get_config(), "filters": self.filters,

@@ -12,8 +12,10 @@ image, which is what makes a model trained for a few hundred steps on a CPU usab
 import math
 
 import keras
+import tensorflow as tf
 from keras import layers, ops
 
+from kerastransfer.models import fast_ops
 from kerastransfer.models.degradation import bicubic_upscale
 from kerastransfer.models.layers import ConvLayer, ResidualBlock, ScaledTanh, UpsampleConvLayer
 
@@ -75,6 +77,26 @@ class SuperResolutionNet(keras.Model):
             correction = ops.cast(self.correction(x), "float32") * 127.5
             return bicubic_upscale(images, self.scale) + correction
         return self.to_pixels(self.conv_out(x, training=training))
+
+    @property
+    def has_fused_form(self):
+        """`fused_call` covers nearest upsampling with batch norm or none."""
+        return self.upsampling == "nearest" and self.normalization in ("batch", None)
+
+    def fused_call(self, images):
+        """`self(images, training=False)` for one image [1, H, W, 3], each layer in its
+        fused form (`inference_graph`); needs `has_fused_form`."""
+        x = tf.cast(images, self.compute_dtype) / 127.5 - 1.0
+        x = self.conv_in.fused_call(x)
+        for block in self.residuals:
+            x = block.fused_call(x)
+        for up in self.ups:
+            x = up.fused_call(x)
+        if self.residual:  # the correction conv zero-pads ("same"); float32 out, as in call
+            correction = fast_ops.conv_on_blocks(self.correction, x, "CONSTANT")
+            return bicubic_upscale(images, self.scale) + tf.cast(correction, tf.float32) * 127.5
+        x = tf.cast(self.conv_out.fused_call(x), tf.float32)
+        return 127.5 * (tf.tanh(x) + 1.0)
 
     def get_config(self):
         return {**super().get_config(), "scale": self.scale, "filters": self.filters,

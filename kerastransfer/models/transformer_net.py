@@ -6,6 +6,7 @@ the output has the input's height and width for every size from 32 up, odd sizes
 included.
 """
 import keras
+import tensorflow as tf
 from keras import ops
 
 from kerastransfer.models.layers import (NORMALIZATIONS, PADDINGS, ConvLayer, PixelHead,
@@ -98,6 +99,29 @@ class TransformerNet(keras.Model):
             x = self.up2(x, target_hw=full, training=training)
         x = self.conv_out(x, training=training)
         return self.to_pixels(x[:, :height, :width, :], training=training)
+
+    @property
+    def has_fused_form(self):
+        """`fused_call` covers the default layout: mirror padding, instance norm, nearest
+        upsampling."""
+        return (self.padding == "reflect" and self.normalization == "instance"
+                and self.decoder_normalization in (None, "instance")
+                and self.upsampling == "nearest")
+
+    def fused_call(self, images):
+        """`self(images, training=False)` for one image [1, H, W, 3], each layer in its
+        fused form (`inference_graph`); needs `has_fused_form`."""
+        height, width = tf.shape(images)[1], tf.shape(images)[2]
+        x = tf.cast(images, self.compute_dtype) / 127.5 - 1.0
+        full = tf.shape(x)[1:3]
+        x = self.conv2.fused_call(self.conv1.fused_call(x))
+        half = tf.shape(x)[1:3]
+        x = self.conv3.fused_call(x)
+        for block in self.residuals:
+            x = block.fused_call(x)
+        x = self.up2.fused_call(self.up1.fused_call(x, half), full)
+        x = self.conv_out.fused_call(x)[:, :height, :width, :]
+        return self.to_pixels(x, training=False)
 
     def get_config(self):
         return {**super().get_config(), "width": self.width,

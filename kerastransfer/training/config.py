@@ -12,8 +12,6 @@ import types
 import typing
 
 PRECISIONS = ("float32", "mixed", "mixed_float16", "mixed_bfloat16")
-VGG_WEIGHTS_HELP = ("torchvision (offline), imagenet (Keras download), random (tests) or a "
-                    ".weights.h5 path.")
 
 
 def setting(default, help, choices=None, none=None):
@@ -29,7 +27,23 @@ def _check(condition, message):
 
 
 @dataclasses.dataclass(frozen=True)
-class StyleConfig:
+class RunSettings:
+    """How either recipe runs, whatever it trains: precision, compilation, intervals, the
+    loss network's weights and the seed."""
+    mixed_precision: str = setting("mixed", "mixed = float16 on GPU, bfloat16 on CPU.",
+                                   PRECISIONS)
+    jit_compile: bool = setting(False, "Compile the train step with XLA.")
+    checkpoint_every: int = setting(100, "Steps between checkpoints, >= 1.")
+    sample_every: int = setting(100, "Steps between sample images, >= 1.")
+    vgg_weights: str = setting("torchvision", "torchvision (offline), imagenet (Keras "
+                                              "download), random (tests) or a .weights.h5 "
+                                              "path.")
+    seed: typing.Optional[int] = setting(None, "Random seed for the data pipeline and "
+                                               "initialisation.")
+
+
+@dataclasses.dataclass(frozen=True)
+class StyleConfig(RunSettings):
     """A style network's training (paper §4.1). Messages of `validate` name the flag."""
     steps: int = setting(40000, "Total optimisation steps (across resumes), >= 1.")
     batch_size: int = setting(4, "Images per step per replica (the global batch is this × "
@@ -71,14 +85,6 @@ class StyleConfig:
                                               "in [0, 1).")
     small_batch_size: typing.Optional[int] = setting(
         None, "Batch size of the small-crop phase (default --batch_size).")
-    mixed_precision: str = setting("mixed", "mixed = float16 on GPU, bfloat16 on CPU.",
-                                   PRECISIONS)
-    jit_compile: bool = setting(False, "Compile the train step with XLA.")
-    checkpoint_every: int = setting(100, "Steps between checkpoints, >= 1.")
-    sample_every: int = setting(100, "Steps between sample images, >= 1.")
-    vgg_weights: str = setting("torchvision", VGG_WEIGHTS_HELP)
-    seed: typing.Optional[int] = setting(None, "Random seed for the data pipeline and "
-                                               "initialisation.")
 
     def validate(self):
         """Raises ValueError naming the first setting out of range."""
@@ -105,7 +111,7 @@ class StyleConfig:
 
 
 @dataclasses.dataclass(frozen=True)
-class SRConfig:
+class SRConfig(RunSettings):
     """A super-resolution network's training (paper §4.2)."""
     scale: int = setting(4, "Upscaling factor.", (2, 4, 8))
     loss: str = setting("feature", "ℓfeat (relu2_2) or ℓpixel.", ("feature", "pixel"))
@@ -121,13 +127,6 @@ class SRConfig:
     upsampling: str = setting("nearest", "Upsampling layers.", ("nearest", "transpose"))
     residual: bool = setting(False, "Learn a correction to the bicubic upscale (departs from "
                                     "the paper; usable after far fewer steps).")
-    mixed_precision: str = setting("mixed", "mixed = float16 on GPU, bfloat16 on CPU.",
-                                   PRECISIONS)
-    jit_compile: bool = setting(False, "Compile the train step with XLA.")
-    checkpoint_every: int = setting(100, "Steps between checkpoints, >= 1.")
-    sample_every: int = setting(100, "Steps between sample images, >= 1.")
-    vgg_weights: str = setting("torchvision", VGG_WEIGHTS_HELP)
-    seed: typing.Optional[int] = setting(None, "Random seed.")
 
     def validate(self):
         """Raises ValueError naming the first setting out of range."""
@@ -178,11 +177,14 @@ def _base_type(field):
 
 def define_flags(config_class, flag_values=None, skip=()):
     """Defines one absl flag per field of `config_class` (except `skip`): its name, its
-    default, its help, an enum where the field has choices."""
+    default, its help, an enum where the field has choices. The class's own fields come
+    first, then those of `RunSettings`."""
     from absl import flags
     flags.disclaim_key_flags()  # the flags belong to the command that calls this
     flag_values = flags.FLAGS if flag_values is None else flag_values
-    for field in dataclasses.fields(config_class):
+    fields = dataclasses.fields(config_class)
+    own = set(config_class.__annotations__)
+    for field in [f for f in fields if f.name in own] + [f for f in fields if f.name not in own]:
         if field.name in skip:
             continue
         kind, help = _base_type(field), field.metadata["help"]

@@ -1,6 +1,6 @@
 /* The TensorFlow.js side: picking a backend, loading a converted model and stylising.
  *
- * It mirrors kerastransfer/stylize.py: the network is the SavedModel's serving_default
+ * It mirrors kerastransfer/inference/stylize.py: the network is the SavedModel's serving_default
  * signature (uint8 in, uint8 out; int32 in tfjs), and strength and keep-colours are
  * applied afterwards to its rounded output, with the same YUV matrices as
  * tf.image.rgb_to_yuv, so the page and the Python CLI give the same pixels.
@@ -51,7 +51,7 @@ export function loadModel(url) {
   return tf.loadGraphModel(url);
 }
 
-/* Longer side capped at maxSize, rounded as kerastransfer.stylize.limit_size does. */
+/* Longer side capped at maxSize, rounded as kerastransfer.inference.stylize.limit_size does. */
 export function fitWithin(width, height, maxSize) {
   const longer = Math.max(width, height);
   if (!maxSize || longer <= maxSize) return [width, height];
