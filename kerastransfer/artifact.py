@@ -46,9 +46,10 @@ _LEGACY_NETWORK_CLASSES = {STYLE_TASK: ("transformer_net", "TransformerNet"),
 @dataclasses.dataclass
 class ModelRecord:
     """How a model was made: kerastransfer.json. `network` is the network as
-    `keras.saving.serialize_keras_object` writes it, so `deserialize_keras_object`
-    rebuilds it whatever its class; `loss`, `train` and `metrics` are the recipe's own
-    JSON. Keys this class does not name are kept in `extra` and written back."""
+    `keras.saving.serialize_keras_object` writes it, so `models.deserialize_network`
+    rebuilds it whatever its class (a record written before holds a bare config, read
+    here by its task); `loss`, `train` and `metrics` are the recipe's own JSON. Keys this
+    class does not name are kept in `extra` and written back."""
     task: str = STYLE_TASK
     name: str = ""
     network: dict = dataclasses.field(default_factory=dict)
