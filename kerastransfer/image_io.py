@@ -28,17 +28,23 @@ class ImageError(ValueError):
     """An image could not be read or written; the message names the file and why."""
 
 
-def read_image(path, max_pixels=MAX_PIXELS):
-    """Reads `path` as uint8 RGB [H, W, 3], orientation applied, alpha flattened on white."""
+def _open_image_file(path, read):
+    """`read(open binary file)` for the image file at `path`; a missing file, a folder or
+    an OS error becomes a one-line ImageError naming the file."""
     if not os.path.exists(path):
         raise ImageError(f"{path}: no such file")
     if os.path.isdir(path):
         raise ImageError(f"{path}: is a directory, not an image")
     try:
         with open(path, "rb") as f:
-            return decode_image(f, path, max_pixels)
+            return read(f)
     except OSError as e:
         raise ImageError(f"{path}: cannot read ({e.strerror or e})") from None
+
+
+def read_image(path, max_pixels=MAX_PIXELS):
+    """Reads `path` as uint8 RGB [H, W, 3], orientation applied, alpha flattened on white."""
+    return _open_image_file(path, lambda f: decode_image(f, path, max_pixels))
 
 
 def decode_image(file, name="image", max_pixels=MAX_PIXELS):
@@ -51,15 +57,8 @@ def probe_image(path, max_pixels=MAX_PIXELS):
     `read_image` makes before it decodes (exists, a supported format, under the pixel
     limit), without decoding the pixels and without TensorFlow, so a command can refuse
     a bad input at once. A damaged body is only found by `read_image`."""
-    if not os.path.exists(path):
-        raise ImageError(f"{path}: no such file")
-    if os.path.isdir(path):
-        raise ImageError(f"{path}: is a directory, not an image")
-    try:
-        with open(path, "rb") as f:
-            return _with_image(f, path, max_pixels, lambda image: image.size)
-    except OSError as e:
-        raise ImageError(f"{path}: cannot read ({e.strerror or e})") from None
+    return _open_image_file(
+        path, lambda f: _with_image(f, path, max_pixels, lambda image: image.size))
 
 
 def _with_image(file, name, max_pixels, use):
