@@ -102,7 +102,7 @@ TINY = StyleConfig(content_layers=("relu2_2",), style_layers=("relu1_2", "relu2_
                    style_weight=1.0, tv_weight=1e-6, image_size=32, batch_size=2, width=0.125,
                    vgg_weights="random", checkpoint_every=2, style_size=32, seed=0,
                    small_crop_size=32, small_crop_fraction=0.5, mixed_precision="float32")
-RUN_ARGUMENTS = ("init_from", "on_start")
+RUN_ARGUMENTS = ("init_from", "on_start", "sample_image")
 
 
 def _train(tmp_path, style_path, photo_dir, steps, name="run", **kwargs):
@@ -171,3 +171,12 @@ def test_init_from_starts_at_the_exported_models_weights(tmp_path, style_path, p
         np.testing.assert_allclose(a, b, atol=1e-6)  # lr 1e-12: one step moves nothing
     with pytest.raises(ValueError, match="output_head"):
         _train(tmp_path, style_path, photo_dir, 1, name="third", init_from=path)
+
+
+def test_samples_show_the_whole_photo_at_a_size_one_can_judge(tmp_path, style_path, photo_dir):
+    sample = tmp_path / "wide.png"
+    keras.utils.save_img(str(sample), np.random.RandomState(0).randint(0, 255, [60, 90, 3]))
+    _train(tmp_path, style_path, photo_dir, 2, sample_image=str(sample), sample_every=2)
+    written = keras.utils.load_img(str(tmp_path / "run" / "samples" / "step_000002.png"))
+    scale = style_recipe.SAMPLE_SIZE / 90
+    assert written.size == (round(90 * scale), 2 * round(60 * scale))  # photo over result

@@ -47,7 +47,9 @@ def report_start(step):
         print(f"{FLAGS.output_dir} already holds {step} steps (--steps={FLAGS.steps}); "
               "exporting it", flush=True)
     elif step:
-        print(f"resuming {FLAGS.output_dir} from step {step} to {FLAGS.steps}", flush=True)
+        export_dir = FLAGS.export_dir or os.path.join(FLAGS.output_dir, "export")
+        what = "continuing the finished run" if os.path.isdir(export_dir) else "resuming"
+        print(f"{what} {FLAGS.output_dir} from step {step} to {FLAGS.steps}", flush=True)
     elif FLAGS.init_from:
         print(f"starting from {FLAGS.init_from}'s weights, {FLAGS.steps} steps", flush=True)
 

@@ -8,7 +8,6 @@ import json
 import os
 
 import keras
-import tensorflow as tf
 
 from kerastransfer import image_io
 from kerastransfer.artifact import STYLE_TASK, ModelRecord
@@ -20,6 +19,9 @@ from kerastransfer.training.config import StyleConfig
 
 NETWORK_KEYS = ("width", "normalization", "padding", "upsampling", "residual_blocks",
                 "decoder_normalization", "output_head")
+
+
+SAMPLE_SIZE = 512  # longer side of the sample photo in OUTPUT_DIR/samples
 
 
 def crop_phases(steps, image_size, batch_size, small_crop_size=None, small_crop_fraction=0.0,
@@ -130,8 +132,8 @@ def train_style_network(style_image, output_dir, config=StyleConfig(), train_dir
             trainer = loop.PerceptualTrainer(transformer, objective)
         samples = None
         if sample_image:
-            samples = data.resize_and_crop(data.decode_rgb(tf.io.read_file(sample_image)),
-                                           config.image_size, random=False)[tf.newaxis]
+            # the whole photo at a size one can judge, not a training crop
+            samples = data.load_style_image(sample_image, SAMPLE_SIZE)
         result = loop.train(trainer, dataset, config.steps, output_dir,
                             checkpoint_every=config.checkpoint_every, sample_images=samples,
                             sample_every=config.sample_every, learning_rate=schedule,
