@@ -225,3 +225,25 @@ def test_failures_mid_run_are_one_line(capsys, error, line):
         main(["prog"])
     assert exited.value.code == 1
     assert capsys.readouterr().err.strip().splitlines() == [line]
+
+
+def test_train_style_counts_steps_says_how_it_starts_and_keeps_an_export(tmp_path, style_path,
+                                                                         photo_dir):
+    flags = [f"--style_image={style_path}", f"--train_dir={photo_dir}",
+             f"--output_dir={tmp_path / 'run'}", "--vgg_weights=random", "--width=0.125",
+             "--image_size=32", "--style_size=32", "--checkpoint_every=1", "--seed=0"]
+    first = run_cli("kerastransfer.cli.train_style", *flags, "--steps=2")
+    assert first.returncode == 0, first.stderr
+    assert "training 2/2 steps" in first.stdout  # steps of the run, not checkpoint intervals
+    assert "\x1b[" not in first.stdout + first.stderr  # plain lines in a pipe
+    again = run_cli("kerastransfer.cli.train_style", *flags, "--steps=3")
+    assert again.returncode == 0, again.stderr
+    assert f"continuing the finished run {tmp_path / 'run'} from step 2 to 3" in again.stdout
+    assert "training 3/3 steps" in again.stdout
+    shipped = tmp_path / "shipped"
+    shipped.mkdir()
+    (shipped / "saved_model.pb").write_bytes(b"a model")
+    refused = run_cli("kerastransfer.cli.train_style", *flags, "--steps=3",
+                      f"--export_dir={shipped}")
+    assert_one_line_error(refused, f"{shipped}: already exists; give --overwrite")
+    assert (shipped / "saved_model.pb").read_bytes() == b"a model"
