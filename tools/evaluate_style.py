@@ -54,6 +54,7 @@ def evaluate(name):
     from kerastransfer.training import data
     from kerastransfer.evaluation import style_evaluation as se
     from kerastransfer.perceptual.objective import LossWeights, PerceptualObjective
+    from kerastransfer.perceptual.vgg_weights import sha256_of_file
     from kerastransfer.inference.exported_model import ExportedModel
 
     model = ExportedModel(name)
@@ -66,10 +67,7 @@ def evaluate(name):
         weights, data.load_style_image(style_path, record.style_size))
     if objective.loss_network.fingerprint != record.vgg16_weights_sha256:
         raise SystemExit(f"error: {name}: VGG-16 weights differ from its training's")
-    with open(style_path, "rb") as f:
-        import hashlib
-        style_sha256 = hashlib.sha256(f.read()).hexdigest()
-    cache_key = {"loss": weights.to_json(), "style_sha256": style_sha256,
+    cache_key = {"loss": weights.to_json(), "style_sha256": sha256_of_file(style_path),
                  "style_size": record.style_size,
                  "vgg16": objective.loss_network.fingerprint}
     photos = []

@@ -18,8 +18,14 @@ The score is the share of the image such regions cover, in percent: the blobs' c
 not their orange halo. A photo scores 0 by construction; docs/training_recipe.md gives
 the calibration against L-BFGS outputs and against labels given by eye.
 """
+import hashlib
+import json
+import os
+
 import numpy as np
 import scipy.ndimage as ndimage
+
+from kerastransfer.image_io import write_json
 
 PINNED_LEVELS = 3       # a channel within this of 0 or 255 sits at the head's bound
 FAR_FROM_PHOTO = 64     # ... and this far from the photo's value in that channel
@@ -95,9 +101,6 @@ def lbfgs_history(objective, photo, iterations, init, cache_dir=None, cache_key=
     uniform [0, 255] per pixel and channel, `seed`; "content": the photo), cached in
     `cache_dir` under `cache_key` (a dict naming the objective), since every network of
     the same objective is compared with the same curve."""
-    import hashlib
-    import json
-    import os
     path = None
     if cache_dir and cache_key is not None:
         key = json.dumps({**cache_key, "init": init, "seed": seed,
@@ -113,7 +116,6 @@ def lbfgs_history(objective, photo, iterations, init, cache_dir=None, cache_key=
     _, history = gatys.optimize_image(objective, photo[np.newaxis].astype(np.float32),
                                       iterations, init=init, seed=seed)
     if path:
-        from kerastransfer.image_io import write_json
         os.makedirs(cache_dir, exist_ok=True)
         write_json(path, {"key": json.loads(key), "history": history})
     return history

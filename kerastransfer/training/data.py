@@ -136,8 +136,9 @@ def phased_dataset(phases, start_step, train_dir=None, tfds_name=None, seed=None
 
 
 def load_style_image(path, size=None):
-    """The style image as float32 [1, H, W, 3] in [0, 255], its longer side resized to
-    `size` as Johnson's code does (kept as is when None)."""
+    """The style image (or a training run's sample photo) as float32 [1, H, W, 3] in
+    [0, 255], its longer side resized to `size` as Johnson's code does (kept as is when
+    None)."""
     image = tf.cast(decode_rgb(tf.io.read_file(path)), tf.float32)
     if size:
         shape = tf.cast(tf.shape(image)[:2], tf.float32)

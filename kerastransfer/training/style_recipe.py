@@ -3,7 +3,6 @@
 One function, `train_style_network`, that the command line and `tools/train_zoo` call:
 data → objective → fit (resumable) → float32 SavedModel with its full record.
 """
-import hashlib
 import json
 import os
 
@@ -13,12 +12,9 @@ from kerastransfer import image_io
 from kerastransfer.artifact import STYLE_TASK, ModelRecord
 from kerastransfer.models.transformer_net import TransformerNet
 from kerastransfer.perceptual.objective import LossWeights, PerceptualObjective
+from kerastransfer.perceptual.vgg_weights import sha256_of_file
 from kerastransfer.training import data, distribute, export_run, loop
 from kerastransfer.training.config import StyleConfig
-
-
-NETWORK_KEYS = ("width", "normalization", "padding", "upsampling", "residual_blocks",
-                "decoder_normalization", "output_head")
 
 
 SAMPLE_SIZE = 512  # longer side of the sample photo in OUTPUT_DIR/samples
@@ -66,21 +62,17 @@ def check_same_run(output_dir, config, phases):
     return [data.CropPhase(**p) for p in saved["crop_phases"]]
 
 
-def _file_sha256(path):
-    with open(path, "rb") as f:
-        return hashlib.sha256(f.read()).hexdigest()
-
-
 def warm_start_from(model_name_or_path, transformer):
     """Copies an exported style model's weights into `transformer` (the same
-    architecture), so a run on a new machine continues from the shipped model."""
+    architecture: every argument of its config must match), so a run on a new machine
+    continues from the shipped model."""
     from kerastransfer.inference.exported_model import ExportedModel
     source = ExportedModel(model_name_or_path)
     if source.record.task != STYLE_TASK:
         raise ValueError(f"{model_name_or_path}: --init_from needs a style model")
     network = source.keras_network()
     mine, theirs = transformer.get_config(), network.get_config()
-    for key in NETWORK_KEYS:
+    for key in sorted(mine.keys() - {"name", "trainable", "dtype"}):
         if mine.get(key) != theirs.get(key):
             raise ValueError(f"{model_name_or_path}: its network has {key}={theirs.get(key)!r}, "
                              f"this run {key}={mine.get(key)!r}")
@@ -115,7 +107,7 @@ def train_style_network(style_image, output_dir, config=StyleConfig(), train_dir
                          config.small_crop_size, config.small_crop_fraction,
                          config.small_batch_size)
     network = config.network_config()
-    run_config = {"style_image": _file_sha256(style_image), "style_size": config.style_size,
+    run_config = {"style_image": sha256_of_file(style_image), "style_size": config.style_size,
                   **network}
     phases = check_same_run(output_dir, run_config, phases)
     policy = loop.set_precision(config.mixed_precision)
