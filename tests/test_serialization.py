@@ -17,6 +17,8 @@ from kerastransfer.models.transformer_net import TransformerNet
 CASES = {
     "InstanceNormalization": lambda: layers.InstanceNormalization(epsilon=1e-3,
                                                                   divide_by_std=False),
+    # needs its convolution's kernel, so it is tested inside the ConvLayer that owns it
+    "WeightDemodulation": lambda: layers.ConvLayer(4, 3, normalization="demodulated"),
     "ReflectionPadding2D": lambda: layers.ReflectionPadding2D(3),
     "ConvLayer": lambda: layers.ConvLayer(4, 3, strides=2, padding="same",
                                           normalization="batch", activation=False),

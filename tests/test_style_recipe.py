@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from kerastransfer.models.layers import InstanceNormalization, PixelHead
+from kerastransfer.models.layers import (ConvLayer, InstanceNormalization, PixelHead,
+                                         UpsampleConvLayer)
 from kerastransfer.models.transformer_net import TransformerNet
 from kerastransfer.training import data, loop, style_recipe
 from kerastransfer.training.config import StyleConfig
@@ -38,6 +39,22 @@ def test_linear_head_is_unbounded_in_training_and_clipped_at_inference():
         PixelHead("sigmoid")
 
 
+def test_demodulation_scales_by_the_kernel_not_by_the_image():
+    conv = ConvLayer(5, 3, normalization="demodulated", activation=False)
+    x = tf.random.normal([2, 10, 10, 4], seed=2)
+    y = conv(x)
+    conv.conv.kernel.assign(conv.conv.kernel * 7.0)  # same direction, 7× the norm
+    conv.conv.bias.assign(conv.conv.bias * 7.0)
+    np.testing.assert_allclose(conv(x), y, rtol=1e-4, atol=1e-5)
+    # a spike at one pixel leaves every other pixel's output as it was (instance norm
+    # would shrink them all through the inflated variance)
+    spiked = x.numpy()
+    spiked[:, 0, 0, :] += 1000.0
+    np.testing.assert_allclose(conv(spiked)[:, 5:, 5:], y[:, 5:, 5:], rtol=1e-4, atol=1e-4)
+    with pytest.raises(ValueError, match="nearest"):
+        UpsampleConvLayer(4, upsampling="transpose", normalization="demodulated")
+
+
 def test_centred_norm_removes_the_mean_and_keeps_the_contrast():
     x = tf.random.normal([2, 8, 8, 3], mean=5.0, stddev=3.0, seed=1)
     full = InstanceNormalization()(x)
@@ -48,6 +65,7 @@ def test_centred_norm_removes_the_mean_and_keeps_the_contrast():
 
 
 @pytest.mark.parametrize("options", [dict(decoder_normalization="centred"),
+                                     dict(decoder_normalization="demodulated"),
                                      dict(output_head="clip"), dict(output_head="linear")])
 def test_recipe_networks_keep_their_config_and_size(options):
     net = TransformerNet(width=0.125, **options)
@@ -55,7 +73,9 @@ def test_recipe_networks_keep_their_config_and_size(options):
     rebuilt = TransformerNet.from_config(net.get_config())
     assert {k: rebuilt.get_config()[k] for k in options} == options
     norms = [layer for layer in net._flatten_layers() if isinstance(layer, InstanceNormalization)]
-    if "decoder_normalization" in options:  # encoder full, residuals and decoder centred
+    if options.get("decoder_normalization") == "demodulated":
+        assert len(norms) == 3  # the encoder's; the rest read their kernels
+    elif "decoder_normalization" in options:  # encoder full, residuals and decoder centred
         assert [n.divide_by_std for n in norms[:3]] == [True] * 3
         assert not any(n.divide_by_std for n in norms[3:])
 

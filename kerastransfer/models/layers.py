@@ -12,7 +12,7 @@ from keras import layers, ops
 from kerastransfer.models import fast_ops, norm_statistics
 
 PADDINGS = ("reflect", "paper")
-NORMALIZATIONS = ("instance", "batch", "centred")
+NORMALIZATIONS = ("instance", "batch", "centred", "demodulated")
 OUTPUT_HEADS = ("tanh", "clip", "linear")
 UPSAMPLINGS = ("nearest", "transpose")
 
@@ -62,7 +62,41 @@ class InstanceNormalization(layers.Layer):
                 "divide_by_std": self.divide_by_std}
 
 
+@keras.saving.register_keras_serializable(package="kerastransfer")
+class WeightDemodulation(layers.Layer):
+    """Scales each output channel of a convolution by the inverse norm of its kernel,
+    then a learned scale and offset: a normaliser that reads the weights, not the image
+    (StyleGAN2's demodulation, Karras et al. 2020).
+
+    Its output's scale depends on no statistic of the image, so a generator gains nothing
+    from spiking one location to shrink everything else, the mechanism StyleGAN2 traced
+    its droplet artefacts to; the instance norms of the encoder still normalise the
+    photo's contrast.
+    """
+
+    def __init__(self, epsilon=1e-8, **kwargs):
+        super().__init__(**kwargs)
+        self.epsilon = epsilon
+
+    def build(self, input_shape):
+        channels = input_shape[-1]
+        self.gamma = self.add_weight(name="gamma", shape=(channels,), initializer="ones")
+        self.beta = self.add_weight(name="beta", shape=(channels,), initializer="zeros")
+
+    def call(self, inputs, kernel):
+        """`kernel`: the convolution's kernel [kh, kw, in, out] whose output `inputs` is."""
+        kernel = ops.cast(kernel, "float32")
+        inverse_norm = ops.rsqrt(ops.sum(ops.square(kernel), axis=(0, 1, 2)) + self.epsilon)
+        x = ops.cast(inputs, "float32") * (inverse_norm * ops.cast(self.gamma, "float32"))
+        return ops.cast(x + ops.cast(self.beta, "float32"), self.compute_dtype)
+
+    def get_config(self):
+        return {**super().get_config(), "epsilon": self.epsilon}
+
+
 def _normalization(kind, name):
+    if kind == "demodulated":
+        return WeightDemodulation(name=name)
     if kind == "instance":
         return InstanceNormalization(name=name)
     if kind == "centred":
@@ -115,7 +149,9 @@ class ConvLayer(layers.Layer):
     def call(self, inputs, training=None):
         x = self.pad(inputs) if self.pad is not None else inputs
         x = self.conv(x)
-        if self.norm is not None:
+        if isinstance(self.norm, WeightDemodulation):
+            x = self.norm(x, self.conv.kernel)
+        elif self.norm is not None:
             x = self.norm(x, training=training)
         return ops.relu(x) if self.activation else x
 
@@ -202,6 +238,8 @@ class UpsampleConvLayer(layers.Layer):
         super().__init__(**kwargs)
         if upsampling not in UPSAMPLINGS:
             raise ValueError(f"upsampling must be one of {UPSAMPLINGS}, got {upsampling!r}")
+        if upsampling == "transpose" and normalization == "demodulated":
+            raise ValueError("demodulated normalisation needs upsampling='nearest'")
         self.filters = filters
         self.kernel_size = kernel_size
         self.upsampling = upsampling

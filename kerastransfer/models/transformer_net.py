@@ -33,7 +33,9 @@ class TransformerNet(keras.Model):
         residual_blocks: number of residual blocks (5 in the paper).
         decoder_normalization: normalisation of the residual blocks and the upsampling
             layers, when it should differ from the encoder's (None: `normalization`);
-            "centred" subtracts the instance mean without dividing by the deviation.
+            "centred" subtracts the instance mean without dividing by the deviation;
+            "demodulated" scales by the kernels' norms, no image statistics
+            (`layers.WeightDemodulation`).
         output_head: "tanh" (the paper), "clip" or "linear"; see `layers.PixelHead`.
 
     Example:
