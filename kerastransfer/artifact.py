@@ -185,7 +185,8 @@ def network_summary(record):
     if record.task == STYLE_TASK:
         return f"width {net.get('width', 1):g}, {net.get('normalization', '?')} norm"
     return (f"SR ×{record.scale or '?'}, {net.get('filters', '?')} filters, "
-            f"{net.get('normalization', '?')} norm" + (", residual" if net.get("residual") else ""))
+            f"{net.get('normalization', '?')} norm" + (", residual" if net.get("residual") else "")
+            + (f", {k}×{k} output conv" if (k := net.get("output_kernel", 9)) != 9 else ""))
 
 
 def loss_weights_summary(record):

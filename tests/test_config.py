@@ -71,12 +71,39 @@ def test_define_flags_walks_every_field():
     assert config.from_flags(SRConfig, values) == SRConfig(scale=2, residual=True)
 
 
+def test_the_sr_recipes_options_become_fields():
+    values = flags.FlagValues()
+    config.define_flags(SRConfig, values)
+    values(["prog", "--augment", "--nocache_photos", "--warmup_steps=200", "--lr_decay=cosine",
+            "--final_lr_fraction=0.1", "--pixel_loss=l1", "--pixel_weight=100",
+            "--output_kernel=3"])
+    assert config.from_flags(SRConfig, values) == SRConfig(
+        augment=True, cache_photos=False, warmup_steps=200, lr_decay="cosine",
+        final_lr_fraction=0.1, pixel_loss="l1", pixel_weight=100.0, output_kernel=3)
+
+
+def test_old_sr_flagfiles_keep_their_meaning():
+    """The new options default to the recipe the shipped models were trained with."""
+    sr = SRConfig()
+    assert (sr.augment, sr.warmup_steps, sr.lr_decay, sr.pixel_loss, sr.pixel_weight,
+            sr.output_kernel) == (False, 0, "constant", "l2", 0.0, 9)
+    assert sr.network_config()["output_kernel"] == 9
+
+
 @pytest.mark.parametrize("settings,message", [
     (StyleConfig(width=5), "--width must be in (0, 4]"),
     (StyleConfig(steps=0), "--steps must be >= 1"),
     (StyleConfig(output_head="sigmoid"), "--output_head must be one of"),
     (SRConfig(patch_size=30), "--patch_size must be a multiple of --scale"),
     (SRConfig(normalization="group"), "['batch', 'instance', 'none']"),
+    (SRConfig(output_kernel=4), "--output_kernel must be odd and >= 1"),
+    (SRConfig(loss="pixel", pixel_weight=1.0), "--pixel_weight is for --loss=feature"),
+    (SRConfig(pixel_weight=-1.0), "--pixel_weight must be >= 0"),
+    (SRConfig(pixel_loss="l3"), "--pixel_loss must be one of ['l2', 'l1']"),
+    (SRConfig(lr_decay="linear"), "--lr_decay must be one of ['constant', 'cosine']"),
+    (SRConfig(warmup_steps=-1), "--warmup_steps must be >= 0"),
+    (SRConfig(final_lr_fraction=1.5), "--final_lr_fraction must be in [0, 1]"),
+    (StyleConfig(warmup_steps=-1), "--warmup_steps must be >= 0"),
 ])
 def test_validate_names_the_setting(settings, message):
     with pytest.raises(ValueError) as raised:

@@ -109,7 +109,10 @@ def test_other_layouts_run_the_keras_pass_itself(config):
 
 
 @pytest.mark.parametrize("config", [dict(scale=4), dict(scale=2, residual=False),
-                                    dict(scale=2, normalization=None, residual=True)])
+                                    dict(scale=2, normalization=None, residual=True),
+                                    dict(scale=2, normalization=None, residual=True,
+                                         output_kernel=3),
+                                    dict(scale=2, residual=False, output_kernel=3)])
 def test_super_resolution_forward_matches_the_keras_pass(config):
     keras.utils.set_random_seed(5)
     network = _trained_looking(SuperResolutionNet(filters=8, **config), seed=1)

@@ -1,3 +1,4 @@
+import dataclasses
 import json
 import math
 
@@ -8,7 +9,7 @@ import tensorflow as tf
 from PIL import Image
 
 from conftest import random_image, run_cli
-from kerastransfer.evaluation import metrics
+from kerastransfer.evaluation import metrics, sr_evaluation
 from kerastransfer.inference import upscale
 from kerastransfer.models import degradation
 from kerastransfer.models.sr_net import SuperResolutionNet
@@ -31,6 +32,20 @@ def test_residual_network_starts_as_bicubic_and_keeps_odd_sizes(scale):
     assert out.shape == (1, 9 * scale, 13 * scale, 3)
     np.testing.assert_allclose(out, np.asarray(degradation.bicubic_upscale(x, scale)), atol=1e-4)
     assert SuperResolutionNet.from_config(net.get_config()).residual
+
+
+@pytest.mark.parametrize("residual", [False, True])
+def test_output_kernel_sets_the_last_convolution(residual):
+    net = SuperResolutionNet(scale=2, filters=8, residual=residual, output_kernel=3)
+    assert net(np.zeros((1, 9, 11, 3), np.float32)).shape == (1, 18, 22, 3)
+    last = net.correction if residual else net.conv_out.conv
+    assert last.kernel.shape[:2] == (3, 3)
+    assert SuperResolutionNet.from_config(net.get_config()).output_kernel == 3
+    config = net.get_config()
+    del config["output_kernel"]  # a record written before the option: the paper's 9×9
+    assert SuperResolutionNet.from_config(config).output_kernel == 9
+    with pytest.raises(ValueError, match="output_kernel must be odd"):
+        SuperResolutionNet(output_kernel=4)
 
 
 def test_blur_matches_scipy_gaussian_filter():
@@ -96,6 +111,56 @@ def test_shave_removes_the_border():
     assert metrics.shave(np.zeros((1, 20, 30, 3)), 4).shape == (1, 12, 22, 3)
 
 
+def _smooth_photo(size=96, seed=0):
+    """A float [1, size, size, 3] image with little energy at the finest scales."""
+    noise = np.random.RandomState(seed).uniform(0, 255, (1, size, size, 3))
+    return scipy.ndimage.gaussian_filter(noise, sigma=(0, 2.0, 2.0, 0)).astype(np.float32)
+
+
+def _grid(size, period, amplitude):
+    y, x = np.indices((size, size))
+    pattern = np.cos(2 * np.pi * (x + y) / period)  # (-1)^(x+y) for period 2
+    return amplitude * pattern[None, :, :, None].astype(np.float32)
+
+
+def test_period_ratio_is_one_for_the_ground_truth_itself():
+    image = _smooth_photo()
+    for period in (2, 4):
+        assert float(metrics.period_ratio(image, image, period)[0]) == pytest.approx(1.0)
+
+
+def test_a_checkerboard_of_five_levels_shows_in_period_two_only():
+    image = _smooth_photo()
+    checkered = image + _grid(96, 2, 5.0)
+    assert float(metrics.period_ratio(checkered, image, 2)[0]) > 100
+    assert float(metrics.period_ratio(checkered, image, 4)[0]) == pytest.approx(1.0, abs=0.05)
+    # its energy is the checkerboard's mean square on Y, (5 × 219/255)²
+    added = float(metrics.periodic_energy(checkered, 2)[0] - metrics.periodic_energy(image, 2)[0])
+    assert added == pytest.approx((5 * 219 / 255) ** 2, rel=0.05)
+
+
+def test_a_period_four_grid_shows_in_period_four():
+    image = _smooth_photo()
+    assert float(metrics.period_ratio(image + _grid(96, 4, 5.0), image, 4)[0]) > 10
+
+
+def test_a_bicubic_upscale_has_less_period_two_energy_than_the_original():
+    sharp = np.random.RandomState(1).uniform(0, 255, (1, 96, 96, 3)).astype(np.float32)
+    sharp = scipy.ndimage.gaussian_filter(sharp, sigma=(0, 0.7, 0.7, 0))
+    upscaled = degradation.bicubic_upscale(degradation.degrade(sharp, 4), 4).numpy()
+    for period in (2, 4):
+        assert float(metrics.period_ratio(upscaled, sharp, period, border=4)[0]) < 1.0
+
+
+def test_the_table_has_a_column_per_metric_and_kind():
+    scores = {"psnr_y": 30.0, "ssim_y": 0.9, "period2_ratio": 1.25, "period4_ratio": 0.008123}
+    table = sr_evaluation.markdown_table(
+        {"Set5": {"images": [{}] * 5, "mean": {"model": scores, "bicubic": scores}}})
+    header, _, row = table.splitlines()
+    assert "period-2 ratio model | period-2 ratio bicubic" in header
+    assert row == "| Set5 | 5 | 30.00 | 30.00 | 0.9000 | 0.9000 | - | - | 1.25 | 1.25 | 0.00812 | 0.00812 |"
+
+
 @pytest.fixture(scope="module")
 def random_lpips():
     rng = np.random.RandomState(0)
@@ -138,6 +203,7 @@ def test_evaluate_sr_on_a_two_image_folder(tmp_path, tiny_sr_model):
     for row in results["images"]:
         for kind in ("model", "bicubic"):
             assert np.isfinite(row[kind]["psnr_y"]) and -1 <= row[kind]["ssim_y"] <= 1
+            assert row[kind]["period2_ratio"] > 0 and row[kind]["period4_ratio"] > 0
     # bicubic of a blurred, downsampled noise image is a poor but real reconstruction
     assert 5 < results["mean"]["bicubic"]["psnr_y"] < 40
 
@@ -184,6 +250,108 @@ def test_train_sr_exports_a_model_with_its_record(tmp_path, photo_dir, loss):
     assert out.shape == (1, 36, 28, 3)
 
 
+def test_a_pixel_objective_runs_no_loss_network_and_can_be_l1():
+    from kerastransfer.training.sr_recipe import SRObjective, sr_loss_weights
+    objective = SRObjective(sr_loss_weights("pixel"), pixel_loss="l1")
+    assert objective.loss_network is None
+    outputs, targets = tf.fill([2, 8, 8, 3], 100.0), tf.fill([2, 8, 8, 3], 151.0)
+    terms = objective.terms(outputs, targets)
+    assert float(terms["pixel"]) == pytest.approx(51 / 255)
+    assert float(terms["total"]) == pytest.approx(51 / 255)
+    l2 = SRObjective(sr_loss_weights("pixel"), pixel_loss="l2").terms(outputs, targets)
+    assert float(l2["pixel"]) == pytest.approx((51 / 255) ** 2)
+
+
+def test_a_pixel_term_beside_the_feature_loss():
+    from kerastransfer.training.sr_recipe import SRObjective, sr_loss_weights
+    weights = sr_loss_weights("feature", pixel_weight=100.0)
+    objective = SRObjective(weights, pixel_loss="l2", vgg_weights="random")
+    outputs = tf.constant(random_image(32, 32, seed=1)[None], tf.float32)
+    targets = tf.constant(random_image(32, 32, seed=2)[None], tf.float32)
+    terms = objective.terms(outputs, targets)
+    pixel = float(np.mean(((outputs.numpy() - targets.numpy()) / 255) ** 2))
+    assert float(terms["pixel"]) == pytest.approx(100 * pixel, rel=1e-5)
+    assert float(terms["total"]) == pytest.approx(float(terms["content"]) + 100 * pixel,
+                                                  rel=1e-5)
+    assert float(terms["content"]) > 0
+
+
+@pytest.fixture(scope="module")
+def recorded_sr_model(tmp_path_factory):
+    """A ×4 SR export whose record holds its network, as training writes it."""
+    from kerastransfer.artifact import ModelRecord
+    from kerastransfer.training import export_run
+    net = SuperResolutionNet(scale=4, filters=8)
+    net(np.zeros((1, 8, 8, 3), np.float32))
+    path, _ = export_run.record_and_export(
+        net, ModelRecord(task="super_resolution", name="sr_tiny", scale=4),
+        str(tmp_path_factory.mktemp("sr_recorded")))
+    return path
+
+
+def test_warm_start_copies_an_sr_model_of_the_same_scale_and_network(recorded_sr_model):
+    from kerastransfer.inference.exported_model import ExportedModel
+    from kerastransfer.training.sr_recipe import check_warm_start, warm_start_from
+    config = {"scale": 4, "filters": 8, "normalization": "batch", "upsampling": "nearest",
+              "residual": False, "output_kernel": 9}
+    check_warm_start(recorded_sr_model, config)
+    network = SuperResolutionNet(**config)
+    network(np.zeros((1, 8, 8, 3), np.float32))
+    warm_start_from(recorded_sr_model, network)
+    source = ExportedModel(recorded_sr_model).keras_network()
+    for mine, theirs in zip(network.get_weights(), source.get_weights()):
+        np.testing.assert_array_equal(mine, theirs)
+
+
+@pytest.mark.parametrize("change,message", [
+    ({"scale": 8}, "is a ×4 model; this run trains ×8 (--scale)"),
+    ({"filters": 16}, "its network has filters=8, this run filters=16"),
+    ({"output_kernel": 3}, "its network has output_kernel=9, this run output_kernel=3"),
+])
+def test_warm_start_refuses_another_scale_or_network(recorded_sr_model, change, message):
+    from kerastransfer.training.sr_recipe import check_warm_start
+    config = {"scale": 4, "filters": 8, "normalization": "batch", "upsampling": "nearest",
+              "residual": False, "output_kernel": 9, **change}
+    with pytest.raises(ValueError) as raised:
+        check_warm_start(recorded_sr_model, config)
+    assert message in str(raised.value)
+
+
+def test_warm_start_refuses_a_style_model(tiny_saved_model):
+    from kerastransfer.training.sr_recipe import check_warm_start
+    with pytest.raises(ValueError, match="not a super-resolution model"):
+        check_warm_start(str(tiny_saved_model), {"scale": 4})
+
+
+@pytest.mark.slow
+def test_train_sr_with_the_cpu_recipe_then_warm_start_the_feature_loss(tmp_path, photo_dir):
+    from kerastransfer.training.config import SRConfig
+    from kerastransfer.training.sr_recipe import train_sr_network
+    pixel = SRConfig(scale=4, loss="pixel", steps=2, patch_size=32, batch_size=2, filters=8,
+                     normalization=None, residual=True, output_kernel=3, augment=True,
+                     warmup_steps=1, lr_decay="cosine", final_lr_fraction=0.1,
+                     pixel_loss="l1", checkpoint_every=1, vgg_weights="random",
+                     mixed_precision="float32", seed=0)
+    first, record = train_sr_network(str(tmp_path / "pixel"), pixel, train_dir=str(photo_dir),
+                                     verbose=0)
+    assert record.loss["pixel_loss"] == "l1" and record.train["augment"]
+    assert record.train["learning_rate_schedule"] == {
+        "peak": 1e-3, "warmup_steps": 1, "decay": "cosine", "final_fraction": 0.1}
+    assert record.network_config["output_kernel"] == 3
+    # At a learning rate of 1e-8 one step moves no weight by more than about 1e-8, so the
+    # ℓfeat run ends where it started: at the weights of the ℓpixel export.
+    feature = dataclasses.replace(pixel, loss="feature", pixel_loss="l2", pixel_weight=100.0,
+                                  steps=1, warmup_steps=0, learning_rate=1e-8)
+    second, record = train_sr_network(str(tmp_path / "feature"), feature,
+                                      train_dir=str(photo_dir), init_from=first, verbose=0)
+    assert record.train["init_from"] == first
+    assert record.loss["kind"] == "feature" and record.loss["pixel_weight"] == 100.0
+    from kerastransfer.inference.exported_model import ExportedModel
+    started, ended = (ExportedModel(p).keras_network().get_weights() for p in (first, second))
+    for a, b in zip(started, ended):
+        np.testing.assert_allclose(a, b, atol=1e-6)
+
+
 def test_patch_pipeline_is_deterministic_given_a_seed(photo_dir):
     from kerastransfer.training import data
     first = [b.numpy() for b in data.folder_dataset(str(photo_dir), 32, 2, seed=3, resize=False).take(3)]
@@ -197,6 +365,9 @@ def test_patch_pipeline_is_deterministic_given_a_seed(photo_dir):
     (["--patch_size=30"], "--patch_size must be a multiple of --scale"),
     (["--loss=perceptual"], "loss"),
     (["--train_dir=/nonexistent"], "no such folder"),
+    (["--output_kernel=4"], "--output_kernel must be odd"),
+    (["--loss=pixel", "--pixel_weight=1"], "--pixel_weight is for --loss=feature"),
+    (["--init_from=/nonexistent"], "not a SavedModel directory"),
 ])
 def test_train_sr_rejects_bad_flags(tmp_path, photo_dir, flags, fragment):
     base = {"--train_dir": str(photo_dir), "--output_dir": str(tmp_path / "run"),
@@ -208,3 +379,12 @@ def test_train_sr_rejects_bad_flags(tmp_path, photo_dir, flags, fragment):
     assert result.returncode != 0
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and fragment in lines[0] and "Traceback" not in result.stderr
+
+
+def test_the_model_list_names_a_small_output_convolution():
+    from kerastransfer.artifact import ModelRecord, network_summary
+    record = ModelRecord.from_json({"task": "super_resolution", "scale": 4, "network": {
+        "filters": 64, "normalization": None, "residual": True, "output_kernel": 3}})
+    assert network_summary(record).endswith("residual, 3×3 output conv")
+    record.network["config"]["output_kernel"] = 9  # the paper's: not worth a mention
+    assert network_summary(record).endswith("residual")

@@ -1,4 +1,5 @@
-"""kerastransfer-evaluate-sr: PSNR-Y, SSIM-Y and LPIPS of an SR model against bicubic.
+"""kerastransfer-evaluate-sr: PSNR-Y, SSIM-Y, LPIPS and the grid energy ratios (period 2
+and 4 px, relative to the ground truth's) of an SR model against bicubic.
 
   kerastransfer-evaluate-sr --model=sr_x4 --hr_dir=../shared/data/sr_benchmarks/Set5 \
       [--hr_dir=...Set14 ...] [--json=results.json] [--update_record]
@@ -44,7 +45,8 @@ def main(argv):
                                                           FLAGS.histogram_match, FLAGS.limit)
         except ValueError as e:
             raise UsageError(str(e))
-    print(f"{model.name} (×{scale}), PSNR/SSIM on Y with {scale} px shaved\n")
+    print(f"{model.name} (×{scale}), PSNR/SSIM on Y with {scale} px shaved; period-N ratio: "
+          "energy of the N-px periodic pattern over the ground truth's (above 1: a grid)\n")
     print(sr_evaluation.markdown_table(results))
     if FLAGS.json:
         image_io.write_text(FLAGS.json, json.dumps(results, indent=2) + "\n")

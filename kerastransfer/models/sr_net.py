@@ -8,6 +8,11 @@ exactly `scale ×` the input's height and width.
 bicubic upscale of its input (global residual learning, as in VDSR), the correction's
 last convolution starting at zero. It starts as good as bicubic instead of from a grey
 image, which is what makes a model trained for a few hundred steps on a CPU usable.
+
+`output_kernel` (9 in the paper) sets the last convolution's kernel. That layer runs at
+the output's full size with 3 output channels, a shape oneDNN computes poorly: 3×3 costs
+a ninth of 9×9's arithmetic and leaves the receptive field almost as it was (the four
+residual blocks and the upsampling convolutions before it see far wider).
 """
 import math
 
@@ -34,6 +39,7 @@ class SuperResolutionNet(keras.Model):
             which a super-resolution network must keep.
         upsampling: "nearest" (resize + conv, default) or "transpose" (stride-½ conv).
         residual: output = bicubic upscale + learned correction (see the module docstring).
+        output_kernel: kernel size of the last convolution, odd (9 in the paper).
 
     Example:
         >>> SuperResolutionNet(scale=4, filters=8)(keras.ops.zeros((1, 9, 11, 3))).shape
@@ -41,18 +47,21 @@ class SuperResolutionNet(keras.Model):
     """
 
     def __init__(self, scale=4, filters=64, residual_blocks=4, normalization="batch",
-                 upsampling="nearest", residual=False, **kwargs):
+                 upsampling="nearest", residual=False, output_kernel=9, **kwargs):
         super().__init__(**kwargs)
         if scale not in SCALES:
             raise ValueError(f"scale must be one of {SCALES}, got {scale}")
         if normalization not in SR_NORMALIZATIONS:
             raise ValueError(f"normalization must be one of {SR_NORMALIZATIONS}, got {normalization!r}")
+        if output_kernel < 1 or output_kernel % 2 == 0:
+            raise ValueError(f"output_kernel must be odd and >= 1, got {output_kernel}")
         self.scale = scale
         self.filters = filters
         self.residual_blocks = residual_blocks
         self.normalization = normalization
         self.upsampling = upsampling
         self.residual = residual
+        self.output_kernel = output_kernel
         self.conv_in = ConvLayer(filters, 9, normalization=normalization, name="conv_in")
         self.residuals = [ResidualBlock(filters, normalization=normalization, name=f"res{i + 1}")
                           for i in range(residual_blocks)]
@@ -60,10 +69,11 @@ class SuperResolutionNet(keras.Model):
                                       normalization=normalization, name=f"up{i + 1}")
                     for i in range(int(math.log2(scale)))]
         if residual:
-            self.correction = layers.Conv2D(3, 9, padding="same", kernel_initializer="zeros",
-                                            name="correction")
+            self.correction = layers.Conv2D(3, output_kernel, padding="same",
+                                            kernel_initializer="zeros", name="correction")
         else:
-            self.conv_out = ConvLayer(3, 9, normalization=None, activation=False, name="conv_out")
+            self.conv_out = ConvLayer(3, output_kernel, normalization=None, activation=False,
+                                      name="conv_out")
             self.to_pixels = ScaledTanh(name="to_pixels")
 
     def call(self, images, training=None):
@@ -101,4 +111,5 @@ class SuperResolutionNet(keras.Model):
     def get_config(self):
         return {**super().get_config(), "scale": self.scale, "filters": self.filters,
                 "residual_blocks": self.residual_blocks, "normalization": self.normalization,
-                "upsampling": self.upsampling, "residual": self.residual}
+                "upsampling": self.upsampling, "residual": self.residual,
+                "output_kernel": self.output_kernel}

@@ -26,6 +26,21 @@ def _check(condition, message):
         raise ValueError(message)
 
 
+# Both recipes' learning-rate schedule (`loop.LearningRateSchedule`), one definition each.
+def warmup_steps_setting():
+    return setting(0, "Steps of linear learning-rate warm-up from 0, >= 0.")
+
+
+def lr_decay_setting():
+    return setting("constant", "Learning rate after the warm-up: constant, or cosine decay "
+                               "to --final_lr_fraction of it at --steps.", ("constant", "cosine"))
+
+
+def final_lr_fraction_setting():
+    return setting(0.0, "With --lr_decay=cosine: the last step's learning rate as a fraction "
+                        "of --learning_rate, in [0, 1].")
+
+
 @dataclasses.dataclass(frozen=True)
 class RunSettings:
     """How either recipe runs, whatever it trains: precision, compilation, intervals, the
@@ -67,17 +82,16 @@ class StyleConfig(RunSettings):
     upsampling: str = setting("nearest", "Upsampling layers.", ("nearest", "transpose"))
     decoder_normalization: str = setting(
         None, "Normalisation of the residual blocks and upsampling layers; centred: "
-              "instance mean subtracted, no division by the deviation.",
-        (None, "instance", "centred", "batch"), none="same")
+              "instance mean subtracted, no division by the deviation; demodulated: "
+              "each channel scaled by its kernel's inverse norm (StyleGAN2), no image "
+              "statistics.",
+        (None, "instance", "centred", "batch", "demodulated"), none="same")
     output_head: str = setting("tanh", "Last layer: tanh (the paper), clip (straight-through "
                                        "clip to [0, 255]) or linear (clipped at inference; "
                                        "use --range_weight).", ("tanh", "clip", "linear"))
-    warmup_steps: int = setting(0, "Steps of linear learning-rate warm-up from 0, >= 0.")
-    lr_decay: str = setting("constant", "Learning rate after the warm-up: constant, or cosine "
-                                        "decay to --final_lr_fraction of it at --steps.",
-                            ("constant", "cosine"))
-    final_lr_fraction: float = setting(0.0, "With --lr_decay=cosine: the last step's learning "
-                                            "rate as a fraction of --learning_rate, in [0, 1].")
+    warmup_steps: int = warmup_steps_setting()
+    lr_decay: str = lr_decay_setting()
+    final_lr_fraction: float = final_lr_fraction_setting()
     small_crop_size: int = setting(128, "Progressive resizing: crop size (px) of the first "
                                         "--small_crop_fraction of the steps, cut at "
                                         "--image_size's scale.")
@@ -93,9 +107,9 @@ class StyleConfig(RunSettings):
         _check(self.style_size >= 32, "--style_size must be >= 32")
         _check(0 < self.width <= 4, "--width must be in (0, 4]")
         for name in ("content_weight", "style_weight", "tv_weight", "pixel_weight",
-                     "range_weight", "warmup_steps"):
+                     "range_weight"):
             _check(getattr(self, name) >= 0, f"--{name} must be >= 0")
-        _check(0 <= self.final_lr_fraction <= 1, "--final_lr_fraction must be in [0, 1]")
+        _validate_schedule(self)
         _check(0 <= self.small_crop_fraction < 1, "--small_crop_fraction must be in [0, 1)")
         _check(self.small_crop_size >= 32, "--small_crop_size must be >= 32")
         _check(self.small_batch_size is None or self.small_batch_size >= 1,
@@ -119,7 +133,25 @@ class SRConfig(RunSettings):
     batch_size: int = setting(4, "Patches per step per replica (the global batch is this × "
                                  "replicas), >= 1.")
     patch_size: int = setting(288, "High-resolution patch size, a multiple of --scale.")
-    learning_rate: float = setting(1e-3, "Adam learning rate, > 0.")
+    augment: bool = setting(False, "Show each patch in a random one of the 8 orientations "
+                                   "of the square (flips and quarter turns); without it, "
+                                   "only a random left-right flip.")
+    cache_photos: bool = setting(True, "--train_dir: keep the decoded photos in memory "
+                                       "(H×W×3 bytes each, 432 MiB for the 1062 of "
+                                       "../shared/data/train_photos), so a step cuts its "
+                                       "patches without decoding a JPEG per patch; the "
+                                       "patches are the same either way. --tfds streams.")
+    learning_rate: float = setting(1e-3, "Adam's peak learning rate, > 0.")
+    warmup_steps: int = warmup_steps_setting()
+    lr_decay: str = lr_decay_setting()
+    final_lr_fraction: float = final_lr_fraction_setting()
+    pixel_loss: str = setting("l2", "The per-pixel term: l2 (squared error, the paper's "
+                                    "ℓpixel) or l1 (absolute error), on levels scaled to "
+                                    "[0, 1].", ("l2", "l1"))
+    pixel_weight: float = setting(0.0, "--loss=feature only: weight of a per-pixel term "
+                                       "(--pixel_loss) beside ℓfeat, >= 0; 0 is the paper's "
+                                       "pure ℓfeat. ℓfeat at relu2_2 is about 3 and l2 about "
+                                       "0.005 after a short run, so 100-1000 make it count.")
     tv_weight: float = setting(0.0, "Total variation weight, >= 0.")
     filters: int = setting(64, "Channels of the network, >= 1.")
     normalization: str = setting("batch", "Normalisation.", ("batch", "instance", None),
@@ -127,6 +159,8 @@ class SRConfig(RunSettings):
     upsampling: str = setting("nearest", "Upsampling layers.", ("nearest", "transpose"))
     residual: bool = setting(False, "Learn a correction to the bicubic upscale (departs from "
                                     "the paper; usable after far fewer steps).")
+    output_kernel: int = setting(9, "Kernel size of the last convolution, odd, >= 1 (9 in the "
+                                    "paper; 3 halved a 96-px ℓpixel step on a 2-core CPU).")
 
     def validate(self):
         """Raises ValueError naming the first setting out of range."""
@@ -135,13 +169,24 @@ class SRConfig(RunSettings):
                f"--patch_size must be a multiple of --scale and >= {8 * self.scale}")
         _check(self.tv_weight >= 0, "--tv_weight must be >= 0")
         _check(self.filters >= 1, "--filters must be >= 1")
+        _check(self.output_kernel >= 1 and self.output_kernel % 2 == 1,
+               "--output_kernel must be odd and >= 1")
+        _check(self.pixel_weight >= 0, "--pixel_weight must be >= 0")
+        _check(self.loss == "feature" or self.pixel_weight == 0,
+               "--pixel_weight is for --loss=feature (--loss=pixel is the pixel term alone)")
+        _validate_schedule(self)
         return self
 
     def network_config(self):
         """SuperResolutionNet's arguments."""
         return {"scale": self.scale, "filters": self.filters,
                 "normalization": self.normalization, "upsampling": self.upsampling,
-                "residual": self.residual}
+                "residual": self.residual, "output_kernel": self.output_kernel}
+
+
+def _validate_schedule(config):
+    _check(config.warmup_steps >= 0, "--warmup_steps must be >= 0")
+    _check(0 <= config.final_lr_fraction <= 1, "--final_lr_fraction must be in [0, 1]")
 
 
 def _validate_common(config):
