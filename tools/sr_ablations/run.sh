@@ -10,7 +10,7 @@ for name in "$@"; do
     out=runs/sr_ablations/$name
     mkdir -p "$out"
     rm -rf "$out/src" && mkdir -p "$out/src" && cp -r kerastransfer "$out/src/"
-    nice -n 5 .venv/bin/python tools/sr_ablations/launch.py "$out/src" \
+    nice -n 5 .venv/bin/python tools/run_from_copy.py "$out/src" cli.train_sr \
         --flagfile=tools/sr_ablations/$name.flags \
         --output_dir="$out" --export_dir="$out/export" > "$out.log" 2>&1 &&
     nice -n 5 .venv/bin/kerastransfer-evaluate-sr --model="$out/export" \

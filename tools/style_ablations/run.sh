@@ -8,7 +8,7 @@ for name in "$@"; do
     out=runs/ablations/$name
     mkdir -p "$out"
     rm -rf "$out/src" && mkdir -p "$out/src" && cp -r kerastransfer "$out/src/"
-    nice -n 5 .venv/bin/python tools/style_ablations/launch.py "$out/src" --flagfile=tools/style_ablations/$name.flags \
+    nice -n 5 .venv/bin/python tools/run_from_copy.py "$out/src" cli.train_style --flagfile=tools/style_ablations/$name.flags \
         --output_dir="$out" --export_dir="$out/export" > "$out.log" 2>&1
     echo "$name exit $?" >> runs/ablations/done.txt
 done
