@@ -15,6 +15,7 @@ PADDINGS = ("reflect", "paper")
 NORMALIZATIONS = ("instance", "batch", "centred", "demodulated")
 OUTPUT_HEADS = ("tanh", "clip", "linear")
 UPSAMPLINGS = ("nearest", "transpose")
+DEMODULATED_RESIDUAL_SCALE = 0.5 ** 0.5
 
 
 @keras.saving.register_keras_serializable(package="kerastransfer")
@@ -212,6 +213,10 @@ class ResidualBlock(layers.Layer):
     def call(self, inputs, training=None):
         x = self.conv2(self.conv1(inputs, training=training), training=training)
         shortcut = inputs[:, 2:-2, 2:-2, :] if self.padding == "valid" else inputs
+        if self.normalization == "demodulated":
+            # no normaliser resets the scale, so keep the sum's variance that of its
+            # parts; unscaled, five blocks saturate the tanh head at initialisation
+            return (shortcut + x) * DEMODULATED_RESIDUAL_SCALE
         return shortcut + x
 
     def fused_call(self, x):
