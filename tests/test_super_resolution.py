@@ -251,21 +251,24 @@ def test_train_sr_exports_a_model_with_its_record(tmp_path, photo_dir, loss):
 
 
 def test_a_pixel_objective_runs_no_loss_network_and_can_be_l1():
-    from kerastransfer.training.sr_recipe import SRObjective, sr_loss_weights
-    objective = SRObjective(sr_loss_weights("pixel"), pixel_loss="l1")
+    from kerastransfer.perceptual.objective import PerceptualObjective
+    from kerastransfer.training.sr_recipe import sr_loss_weights
+    objective = PerceptualObjective.build(sr_loss_weights("pixel", pixel_loss="l1"))
     assert objective.loss_network is None
     outputs, targets = tf.fill([2, 8, 8, 3], 100.0), tf.fill([2, 8, 8, 3], 151.0)
     terms = objective.terms(outputs, targets)
     assert float(terms["pixel"]) == pytest.approx(51 / 255)
     assert float(terms["total"]) == pytest.approx(51 / 255)
-    l2 = SRObjective(sr_loss_weights("pixel"), pixel_loss="l2").terms(outputs, targets)
+    l2 = PerceptualObjective.build(sr_loss_weights("pixel", pixel_loss="l2")).terms(outputs,
+                                                                                    targets)
     assert float(l2["pixel"]) == pytest.approx((51 / 255) ** 2)
 
 
 def test_a_pixel_term_beside_the_feature_loss():
-    from kerastransfer.training.sr_recipe import SRObjective, sr_loss_weights
-    weights = sr_loss_weights("feature", pixel_weight=100.0)
-    objective = SRObjective(weights, pixel_loss="l2", vgg_weights="random")
+    from kerastransfer.perceptual.objective import PerceptualObjective
+    from kerastransfer.training.sr_recipe import sr_loss_weights
+    weights = sr_loss_weights("feature", pixel_weight=100.0, pixel_loss="l2")
+    objective = PerceptualObjective.build(weights, vgg_weights="random")
     outputs = tf.constant(random_image(32, 32, seed=1)[None], tf.float32)
     targets = tf.constant(random_image(32, 32, seed=2)[None], tf.float32)
     terms = objective.terms(outputs, targets)
@@ -291,13 +294,14 @@ def recorded_sr_model(tmp_path_factory):
 
 def test_warm_start_copies_an_sr_model_of_the_same_scale_and_network(recorded_sr_model):
     from kerastransfer.inference.exported_model import ExportedModel
-    from kerastransfer.training.sr_recipe import check_warm_start, warm_start_from
+    from kerastransfer.training.sr_recipe import check_warm_start
+    from kerastransfer.training.warm_start import copy_weights
     config = {"scale": 4, "filters": 8, "normalization": "batch", "upsampling": "nearest",
               "residual": False, "output_kernel": 9}
     check_warm_start(recorded_sr_model, config)
     network = SuperResolutionNet(**config)
     network(np.zeros((1, 8, 8, 3), np.float32))
-    warm_start_from(recorded_sr_model, network)
+    copy_weights(recorded_sr_model, network)
     source = ExportedModel(recorded_sr_model).keras_network()
     for mine, theirs in zip(network.get_weights(), source.get_weights()):
         np.testing.assert_array_equal(mine, theirs)

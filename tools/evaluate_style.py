@@ -41,13 +41,6 @@ flags.DEFINE_string("samples", None, "Write each model's outputs at 512 px here 
 FLAGS = flags.FLAGS
 
 
-def style_image_path(model):
-    """The model's style image: its SavedModel asset if it has one, else --styles_dir."""
-    name = model.record.style_image
-    asset = os.path.join(model.path, "assets", name)
-    return asset if os.path.isfile(asset) else os.path.join(FLAGS.styles_dir, name)
-
-
 def evaluate(name):
     """Every number of one model; returns {"model", "photos": [...], "summary": {...}}."""
     import numpy as np
@@ -56,12 +49,17 @@ def evaluate(name):
     from kerastransfer.perceptual.objective import LossWeights, PerceptualObjective
     from kerastransfer.perceptual.vgg_weights import sha256_of_file
     from kerastransfer.inference.exported_model import ExportedModel
+    from kerastransfer import artifact
 
     model = ExportedModel(name)
     record = model.record
     if record.task != "style":
         raise SystemExit(f"error: {name}: not a style model")
-    style_path = style_image_path(model)
+    # its copy in the SavedModel's assets, else --styles_dir
+    style_path = artifact.style_image_path(model.path, record, [FLAGS.styles_dir])
+    if style_path is None:
+        raise SystemExit(f"error: {name}: its style image {record.style_image} is neither "
+                         f"in its assets nor in --styles_dir")
     weights = LossWeights.from_json(record.loss)
     objective = PerceptualObjective.build(
         weights, data.load_style_image(style_path, record.style_size))

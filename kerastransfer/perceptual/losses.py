@@ -58,6 +58,16 @@ def pixel_loss(images, target_images):
     return ops.mean(ops.mean(ops.square(diff), axis=[1, 2, 3]))
 
 
+def absolute_pixel_loss(images, target_images):
+    """ℓpixel's ℓ1 form, ‖ŷ − y‖₁ / (C H W), on pixel values scaled to [0, 1]. Not in the
+    paper (ℓ2 there); the SR literature since EDSR (Lim et al. 2017) trains with it."""
+    diff = (_f32(images) - _f32(target_images)) / 255.0
+    return ops.mean(ops.mean(ops.abs(diff), axis=[1, 2, 3]))
+
+
+PIXEL_LOSSES = {"l2": pixel_loss, "l1": absolute_pixel_loss}
+
+
 def range_penalty(images):
     """Mean squared distance (in levels) of each pixel from [0, 255], per image.
 

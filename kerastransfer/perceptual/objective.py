@@ -23,6 +23,7 @@ class LossWeights:
     tv_weight: float = 1e-6
     pixel_weight: float = 0.0
     range_weight: float = 0.0
+    pixel_loss: str = "l2"  # the pixel term's form: `losses.PIXEL_LOSSES`
 
     def __post_init__(self):
         self.content_layers = tuple(keras_layer_name(n) for n in self.content_layers)
@@ -31,6 +32,9 @@ class LossWeights:
                       "range_weight"):
             if getattr(self, field) < 0:
                 raise ValueError(f"{field} must be >= 0, got {getattr(self, field)}")
+        if self.pixel_loss not in losses.PIXEL_LOSSES:
+            raise ValueError(f"pixel_loss must be one of {tuple(losses.PIXEL_LOSSES)}, "
+                             f"got {self.pixel_loss!r}")
 
     @classmethod
     def from_json(cls, loss):
@@ -98,7 +102,8 @@ class PerceptualObjective:
                       for n in w.content_layers) if w.content_layers else 0.0
         style = losses.style_reconstruction_loss(features, self.style_grams) if self.style_grams else 0.0
         tv = losses.total_variation_loss(outputs) if w.tv_weight else 0.0
-        pixel = losses.pixel_loss(outputs, content_images) if w.pixel_weight else 0.0
+        pixel = (losses.PIXEL_LOSSES[w.pixel_loss](outputs, content_images)
+                 if w.pixel_weight else 0.0)
         out_of_range = losses.range_penalty(outputs) if w.range_weight else 0.0
         terms = {"content": w.content_weight * content, "style": w.style_weight * style,
                  "tv": w.tv_weight * tv, "pixel": w.pixel_weight * pixel,

@@ -13,7 +13,7 @@ from kerastransfer.artifact import STYLE_TASK, ModelRecord
 from kerastransfer.models.transformer_net import TransformerNet
 from kerastransfer.perceptual.objective import LossWeights, PerceptualObjective
 from kerastransfer.perceptual.vgg_weights import sha256_of_file
-from kerastransfer.training import data, distribute, export_run, loop
+from kerastransfer.training import data, distribute, export_run, loop, warm_start
 from kerastransfer.training.config import StyleConfig
 
 
@@ -66,17 +66,9 @@ def warm_start_from(model_name_or_path, transformer):
     """Copies an exported style model's weights into `transformer` (the same
     architecture: every argument of its config must match), so a run on a new machine
     continues from the shipped model."""
-    from kerastransfer.inference.exported_model import ExportedModel
-    source = ExportedModel(model_name_or_path)
-    if source.record.task != STYLE_TASK:
-        raise ValueError(f"{model_name_or_path}: --init_from needs a style model")
-    network = source.keras_network()
-    mine, theirs = transformer.get_config(), network.get_config()
-    for key in sorted(mine.keys() - {"name", "trainable", "dtype"}):
-        if mine.get(key) != theirs.get(key):
-            raise ValueError(f"{model_name_or_path}: its network has {key}={theirs.get(key)!r}, "
-                             f"this run {key}={mine.get(key)!r}")
-    transformer.set_weights(network.get_weights())
+    record = warm_start.source_record(model_name_or_path, STYLE_TASK, "style")
+    warm_start.check_same_network(model_name_or_path, record, transformer)
+    warm_start.copy_weights(model_name_or_path, transformer)
 
 
 def train_style_network(style_image, output_dir, config=StyleConfig(), train_dir=None,

@@ -1,7 +1,7 @@
 """Does the objective pay for a network's blobs? Compares its terms on the network's
 output and on the same output with the blobs painted over by their blurred surroundings.
 
-    python tools/style_ablations/blob_inpainting.py MODEL STYLE_IMAGE
+    python tools/style_ablations/blob_inpainting.py MODEL
 
 If the style term rises when the blobs are removed, the style loss itself rewards them
 (docs/training_recipe.md, "Where the blobs come from").
@@ -12,12 +12,14 @@ import sys
 import numpy as np
 from scipy import ndimage
 
+from kerastransfer import artifact
 from kerastransfer.evaluation import style_evaluation as se
 from kerastransfer.inference.exported_model import ExportedModel
 from kerastransfer.perceptual.objective import LossWeights, PerceptualObjective
 from kerastransfer.training import data
 
-DATA = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "data", "sr_benchmarks")
+SHARED = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "data")
+DATA = os.path.join(SHARED, "sr_benchmarks")
 PHOTOS = ("Set14/lenna.png", "BSD100/img_006.png", "BSD100/img_053.png")
 
 
@@ -29,9 +31,11 @@ def paint_over(image, mask, sigma=4):
     return np.where(mask[..., None], blurred, image)
 
 
-def main(model_name, style_image):
+def main(model_name):
     model = ExportedModel(model_name)
     record = model.record
+    # the painting in the model's assets, else the project's styles folder
+    style_image = artifact.style_image_path(model.path, record, [os.path.join(SHARED, "styles")])
     objective = PerceptualObjective.build(LossWeights.from_json(record.loss),
                                           data.load_style_image(style_image, record.style_size))
     for relative in PHOTOS:
@@ -48,4 +52,4 @@ def main(model_name, style_image):
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:3])
+    main(sys.argv[1])
