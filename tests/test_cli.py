@@ -142,6 +142,7 @@ def test_unsupported_output_extension(tmp_path, tiny_saved_model):
     (["--style_weight=-1"], "--style_weight must be >= 0"),
     (["--content_layers=relu9_9"], "relu9_9"),
     (["--output_dir=/dev/null/run"], "cannot create output folder"),
+    (["--init_from=/nonexistent/model"], "/nonexistent/model"),
 ])
 def test_train_style_rejects_bad_flags_before_training(tmp_path, style_path, photo_dir, flags, fragment):
     base = {"--style_image": str(style_path), "--train_dir": str(photo_dir),
@@ -235,6 +236,8 @@ def test_train_style_counts_steps_says_how_it_starts_and_keeps_an_export(tmp_pat
     first = run_cli("kerastransfer.cli.train_style", *flags, "--steps=2")
     assert first.returncode == 0, first.stderr
     assert "training 2/2 steps" in first.stdout  # steps of the run, not checkpoint intervals
+    assert ("starting from scratch: the shipped content-only network has width=0.5, this run "
+            "width=0.125") in first.stdout
     assert "\x1b[" not in first.stdout + first.stderr  # plain lines in a pipe
     again = run_cli("kerastransfer.cli.train_style", *flags, "--steps=3")
     assert again.returncode == 0, again.stderr

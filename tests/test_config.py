@@ -42,13 +42,19 @@ def test_the_library_defaults_to_the_same_config():
     from kerastransfer.training.style_recipe import train_style_network
     assert inspect.signature(train_style_network).parameters["config"].default == StyleConfig()
     assert inspect.signature(train_sr_network).parameters["config"].default == SRConfig()
+    from kerastransfer.cli import train_style  # its flags: defined once per process
+    assert (inspect.signature(train_style_network).parameters["init_from"].default
+            == train_style.FLAGS["init_from"].default == "content_only")
 
 
-def test_the_shipped_recipe_defaults():
-    """The settings the shipped style models were trained with (tools/train_zoo)."""
+def test_the_recipe_defaults():
+    """The recipe measured in docs/training_recipe.md (tools/train_zoo writes it out)."""
     style = StyleConfig()
     assert (style.width, style.style_weight, style.tv_weight, style.mixed_precision) == (
         0.5, 2.0, 2e-7, "mixed")
+    assert (style.decoder_normalization, style.learning_rate, style.warmup_steps,
+            style.lr_decay, style.final_lr_fraction, style.small_crop_size,
+            style.small_crop_fraction) == ("demodulated", 2e-3, 100, "cosine", 0.1, 128, 0.75)
     assert SRConfig().mixed_precision == "mixed"
 
 
@@ -57,7 +63,7 @@ def test_flag_values_become_field_values():
     got = cli_config("train_style", "StyleConfig", "--decoder_normalization=same",
                      "--style_layers=relu1_2,relu2_2", "--width=0.25", "--seed=3")
     assert got == dataclasses.replace(StyleConfig(), style_layers=("relu1_2", "relu2_2"),
-                                      width=0.25, seed=3)
+                                      width=0.25, seed=3, decoder_normalization=None)
     got = cli_config("train_sr", "SRConfig", "--scale=8", "--normalization=none",
                      "--patch_size=96")
     assert got == SRConfig(scale=8, normalization=None, patch_size=96)

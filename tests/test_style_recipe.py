@@ -13,7 +13,7 @@ from conftest import REPO
 from kerastransfer.models.layers import (ConvLayer, InstanceNormalization, PixelHead,
                                          UpsampleConvLayer)
 from kerastransfer.models.transformer_net import TransformerNet
-from kerastransfer.training import data, loop, style_recipe
+from kerastransfer.training import data, loop, style_recipe, warm_start
 from kerastransfer.training.config import StyleConfig
 
 
@@ -119,6 +119,11 @@ def test_phases_switch_crop_size_at_their_step_and_resume_in_the_right_one(photo
     assert late == [(2, 64, 64, 3)] * 2
 
 
+def test_no_small_phase_when_the_small_crop_is_not_smaller():
+    phases = style_recipe.crop_phases(10, 64, 2, small_crop_size=128, small_crop_fraction=0.75)
+    assert [(p.crop_size, p.until_step) for p in phases] == [(64, None)]
+
+
 def test_small_crops_are_cut_at_the_large_crops_scale():
     # a photo whose left half is black, right half white, 100 × 200: scaled so its
     # shorter side is 64, a 32 crop from the centre sees the edge at the same place
@@ -179,7 +184,7 @@ def test_a_run_folder_refuses_another_network_or_painting(tmp_path, style_path, 
 def test_a_resume_with_another_kind_of_schedule_is_refused(tmp_path, style_path, photo_dir):
     _train(tmp_path, style_path, photo_dir, 2)
     with pytest.raises(ValueError, match="optimizer state"):
-        _train(tmp_path, style_path, photo_dir, 4, warmup_steps=2)
+        _train(tmp_path, style_path, photo_dir, 4, warmup_steps=0, lr_decay="constant")
 
 
 @pytest.mark.slow
@@ -203,6 +208,42 @@ def test_init_from_starts_at_the_exported_models_weights(tmp_path, style_path, p
         np.testing.assert_allclose(a, b, atol=1e-6)  # lr 1e-12: one step moves nothing
     with pytest.raises(ValueError, match="output_head"):
         _train(tmp_path, style_path, photo_dir, 1, name="third", init_from=path)
+
+
+def test_the_shipped_content_only_network_is_the_default_network_and_passes_photos():
+    """The default warm start fits the default recipe's network and already reproduces a
+    photo (content loss only): its brightness follows the photo's, a new network's not."""
+    network = warm_start.content_only_network()
+    default = StyleConfig().network_config()
+    assert warm_start.network_mismatch(network, TransformerNet(**default)) is None
+    assert style_recipe.warm_start_source(warm_start.CONTENT_ONLY, default) == "content_only"
+    photo = np.asarray(keras.utils.load_img(os.path.join(REPO, "examples", "chelsea.jpg"),
+                                            target_size=(96, 128)), "float32")[None]
+
+    def brightness_correlation(net):
+        return np.corrcoef(net(photo).numpy().mean(-1).ravel(), photo.mean(-1).ravel())[0, 1]
+
+    assert brightness_correlation(network) > 0.9  # measured 0.94
+    assert abs(brightness_correlation(TransformerNet(**default))) < 0.5  # measured -0.03
+
+
+def test_another_network_starts_from_scratch_and_is_told_why():
+    narrow = dataclasses.replace(StyleConfig(), width=0.125).network_config()
+    assert style_recipe.warm_start_source(warm_start.CONTENT_ONLY, narrow) is None
+    said = style_recipe.describe_warm_start(warm_start.CONTENT_ONLY, narrow)
+    assert said.startswith("scratch: the shipped content-only network has width=0.5")
+    assert style_recipe.describe_warm_start(None, narrow) == "scratch"
+
+
+@pytest.mark.slow
+def test_a_default_network_run_starts_from_the_content_only_network(tmp_path, style_path,
+                                                                     photo_dir):
+    _, record = _train(tmp_path, style_path, photo_dir, 1, width=0.5, learning_rate=1e-12)
+    assert record.train["init_from"] == warm_start.CONTENT_ONLY
+    from kerastransfer.inference.exported_model import ExportedModel
+    trained = ExportedModel(str(tmp_path / "run" / "export")).keras_network()
+    for a, b in zip(warm_start.content_only_network().get_weights(), trained.get_weights()):
+        np.testing.assert_allclose(a, b, atol=1e-6)  # lr 1e-12: one step moves nothing
 
 
 def test_samples_show_the_whole_photo_at_a_size_one_can_judge(tmp_path, style_path, photo_dir):

@@ -21,9 +21,11 @@ flags.DEFINE_bool("overwrite", False, "Replace an existing --export_dir (a shipp
                   "is never replaced without it).")
 flags.DEFINE_string("name", None, "Model name for its record (default: style file stem).")
 flags.DEFINE_string("sample_image", None, "Photo to stylise for the sample images.")
-flags.DEFINE_string("init_from", None, "Warm start: a shipped model name or SavedModel "
-                    "path whose weights a new run starts from (ignored when --output_dir "
-                    "holds a checkpoint).")
+flags.DEFINE_string("init_from", "content_only", "Warm start: a shipped model name or "
+                    "SavedModel path whose weights a new run starts from (ignored when "
+                    "--output_dir holds a checkpoint); content_only: the content-only "
+                    "network shipped for the default network (a run of another network "
+                    "starts from scratch); none: from scratch.")
 config.define_flags(config.StyleConfig)  # the recipe's settings, with their defaults
 define_distribute_flag()
 FLAGS = flags.FLAGS
@@ -41,7 +43,13 @@ def validate():
     return settings
 
 
-def report_start(step):
+def init_from():
+    """--init_from, with none (any case) or an empty value as None."""
+    value = FLAGS.init_from
+    return None if not value or value.lower() == "none" else value
+
+
+def report_start(step, settings):
     """Says whether this run starts, resumes or extends a finished run."""
     if step >= FLAGS.steps:
         print(f"{FLAGS.output_dir} already holds {step} steps (--steps={FLAGS.steps}); "
@@ -50,8 +58,10 @@ def report_start(step):
         export_dir = FLAGS.export_dir or os.path.join(FLAGS.output_dir, "export")
         what = "continuing the finished run" if os.path.isdir(export_dir) else "resuming"
         print(f"{what} {FLAGS.output_dir} from step {step} to {FLAGS.steps}", flush=True)
-    elif FLAGS.init_from:
-        print(f"starting from {FLAGS.init_from}'s weights, {FLAGS.steps} steps", flush=True)
+    else:
+        from kerastransfer.training.style_recipe import describe_warm_start
+        begins = describe_warm_start(init_from(), settings.network_config())
+        print(f"starting from {begins}, {FLAGS.steps} steps", flush=True)
 
 
 @main_wrapper
@@ -64,8 +74,8 @@ def main(argv):
         path, record = train_style_network(
             FLAGS.style_image, FLAGS.output_dir, settings, train_dir=FLAGS.train_dir,
             tfds_name=FLAGS.tfds, export_dir=FLAGS.export_dir, name=FLAGS.name,
-            sample_image=FLAGS.sample_image, init_from=FLAGS.init_from, strategy=strategy,
-            on_start=report_start)
+            sample_image=FLAGS.sample_image, init_from=init_from(), strategy=strategy,
+            on_start=lambda step: report_start(step, settings))
     except ValueError as e:  # a bad loss layer or schedule, a run folder of another
         raise UsageError(str(e))  # network or style, a bad --init_from
     report_training(path, record)

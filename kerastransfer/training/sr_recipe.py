@@ -52,7 +52,7 @@ def check_warm_start(model_name_or_path, network_config):
     if record.scale != network_config["scale"]:
         raise ValueError(f"--init_from={model_name_or_path} is a ×{record.scale} model; this "
                          f"run trains ×{network_config['scale']} (--scale)")
-    warm_start.check_same_network(model_name_or_path, record,
+    warm_start.check_same_network(model_name_or_path, warm_start.recorded_network(record),
                                   SuperResolutionNet(**network_config))
 
 

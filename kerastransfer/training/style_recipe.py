@@ -27,7 +27,8 @@ def crop_phases(steps, image_size, batch_size, small_crop_size=None, small_crop_
     per step at half the side), the rest on `image_size` crops. The phases are fixed when
     a run starts (`check_same_run`)."""
     final = data.CropPhase(image_size, image_size, batch_size)
-    small_steps = int(round(steps * small_crop_fraction)) if small_crop_size else 0
+    small_steps = (int(round(steps * small_crop_fraction))
+                   if small_crop_size and small_crop_size < image_size else 0)
     if small_steps <= 0:
         return [final]
     small = data.CropPhase(small_crop_size, image_size, small_batch_size or batch_size,
@@ -62,25 +63,50 @@ def check_same_run(output_dir, config, phases):
     return [data.CropPhase(**p) for p in saved["crop_phases"]]
 
 
-def warm_start_from(model_name_or_path, transformer):
-    """Copies an exported style model's weights into `transformer` (the same
-    architecture: every argument of its config must match), so a run on a new machine
-    continues from the shipped model."""
-    record = warm_start.source_record(model_name_or_path, STYLE_TASK, "style")
-    warm_start.check_same_network(model_name_or_path, record, transformer)
-    warm_start.copy_weights(model_name_or_path, transformer)
+def warm_start_source(init_from, network_config):
+    """What a new run with `--init_from=init_from` starts from: `init_from` itself (a
+    shipped model name or SavedModel path, checked to be a style network like this run's:
+    ValueError otherwise), or None, from scratch. `CONTENT_ONLY`, the default, is the
+    content-only network shipped for the default network, and None for any other network
+    (e.g. --width=1): a run then starts from scratch, as `describe_warm_start` says."""
+    if not init_from:
+        return None
+    mine = TransformerNet(**network_config)
+    if init_from == warm_start.CONTENT_ONLY:
+        usable = not warm_start.network_mismatch(warm_start.content_only_network(), mine)
+        return init_from if usable else None
+    record = warm_start.source_record(init_from, STYLE_TASK, "style")
+    warm_start.check_same_network(init_from, warm_start.recorded_network(record), mine)
+    return init_from
+
+
+def describe_warm_start(init_from, network_config):
+    """The start line's words for what a new run begins with."""
+    source = warm_start_source(init_from, network_config)
+    if source == warm_start.CONTENT_ONLY:
+        return "the shipped content-only network"
+    if source:
+        return f"{source}'s weights"
+    if init_from == warm_start.CONTENT_ONLY:
+        mismatch = warm_start.network_mismatch(warm_start.content_only_network(),
+                                               TransformerNet(**network_config))
+        return (f"scratch: the shipped content-only network has {mismatch} (train one "
+                "with --style_weight=0 and pass its export as --init_from)")
+    return "scratch"
 
 
 def train_style_network(style_image, output_dir, config=StyleConfig(), train_dir=None,
                         tfds_name=None, export_dir=None, name=None, sample_image=None,
-                        init_from=None, strategy=None, verbose=1, on_start=None):
+                        init_from=warm_start.CONTENT_ONLY, strategy=None, verbose=1,
+                        on_start=None):
     """Trains (or resumes) a network for `style_image` with the settings in `config` (a
     `StyleConfig`, whose defaults the command line's flags take; `config.seed` also seeds
     Keras) and exports it to `export_dir`
     (default `output_dir/export`). Returns (export path, `ModelRecord`).
 
-    `init_from`: a shipped model name or SavedModel path to start from, when
-    `output_dir` holds no checkpoint yet.
+    `init_from`: a shipped model name or SavedModel path to start from when `output_dir`
+    holds no checkpoint yet; by default the shipped content-only network where it fits
+    (`warm_start_source`); None starts from scratch.
     `strategy`: a tf.distribute strategy (`distribute.make_strategy`) or None; then
     `config.batch_size` is per replica, and only the chief exports (others return path
     None). `on_start(step)` is called with the step a run starts or resumes at."""
@@ -99,6 +125,7 @@ def train_style_network(style_image, output_dir, config=StyleConfig(), train_dir
                          config.small_crop_size, config.small_crop_fraction,
                          config.small_batch_size)
     network = config.network_config()
+    init_from = warm_start_source(init_from, network)
     run_config = {"style_image": sha256_of_file(style_image), "style_size": config.style_size,
                   **network}
     phases = check_same_run(output_dir, run_config, phases)
@@ -122,7 +149,7 @@ def train_style_network(style_image, output_dir, config=StyleConfig(), train_dir
                             checkpoint_every=config.checkpoint_every, sample_images=samples,
                             sample_every=config.sample_every, learning_rate=schedule,
                             jit_compile=config.jit_compile, verbose=verbose, strategy=strategy,
-                            init_weights=(lambda net: warm_start_from(init_from, net))
+                            init_weights=(lambda net: warm_start.copy_weights(init_from, net))
                             if init_from else None, on_start=on_start)
     finally:
         loop.set_precision("float32")

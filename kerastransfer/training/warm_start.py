@@ -1,9 +1,21 @@
 """Warm starts (`--init_from`): a new run's network begins with an exported model's
 weights, so a run on another machine continues from a shipped model, a style run starts
-from a content-only network, or an ℓfeat run from an ℓpixel one. Both recipes use it."""
+from a content-only network, or an ℓfeat run from an ℓpixel one. Both recipes use it.
+
+`CONTENT_ONLY` names the network shipped beside this module (`content_only.keras`, a
+`keras.saving` file): the default style network trained with style weight 0 for 300
+steps (`tools/train_zoo/content_only.flags`), so it already reproduces the photo. A style
+run that starts from it skips the phase in which a network from scratch learns to pass
+the photo through, and in the recipe's ablations it was the largest single gain
+(docs/training_recipe.md)."""
+import os
+
 from kerastransfer import artifact
 
 IGNORED_KEYS = {"name", "trainable", "dtype"}
+CONTENT_ONLY = "content_only"
+CONTENT_ONLY_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                 "content_only.keras")
 
 
 def source_record(model_name_or_path, task, kind):
@@ -18,18 +30,46 @@ def source_record(model_name_or_path, task, kind):
     return record
 
 
-def check_same_network(model_name_or_path, record, network):
-    """ValueError naming the first argument of `network`'s config (a Keras model, built
-    or not) that the recorded network does not share: only then can it take its weights."""
+def recorded_network(record):
+    """The (unbuilt) network a record describes."""
     from kerastransfer.models import deserialize_network
-    mine, theirs = network.get_config(), deserialize_network(record.network).get_config()
+    return deserialize_network(record.network)
+
+
+def network_mismatch(theirs, mine):
+    """The first argument of `mine`'s config (a Keras model, built or not) that `theirs`
+    does not share, as "key=theirs, this run key=mine", or None: only a network with none
+    can take the other's weights."""
+    mine, theirs = mine.get_config(), theirs.get_config()
     for key in sorted(mine.keys() - IGNORED_KEYS):
         if mine.get(key) != theirs.get(key):
-            raise ValueError(f"--init_from={model_name_or_path}: its network has "
-                             f"{key}={theirs.get(key)!r}, this run {key}={mine.get(key)!r}")
+            return f"{key}={theirs.get(key)!r}, this run {key}={mine.get(key)!r}"
+    return None
+
+
+def check_same_network(model_name_or_path, theirs, mine):
+    """ValueError naming the first argument in which network `mine` differs from
+    `theirs`, the network of `--init_from=model_name_or_path`."""
+    mismatch = network_mismatch(theirs, mine)
+    if mismatch:
+        raise ValueError(f"--init_from={model_name_or_path}: its network has {mismatch}")
+
+
+def content_only_network():
+    """The shipped content-only style network, built, with its weights."""
+    import keras
+    return keras.saving.load_model(CONTENT_ONLY_FILE, compile=False)
+
+
+def source_network(model_name_or_path):
+    """The built network whose weights a run takes: the content-only network for
+    `CONTENT_ONLY`, else the exported model's."""
+    if model_name_or_path == CONTENT_ONLY:
+        return content_only_network()
+    from kerastransfer.inference.exported_model import ExportedModel
+    return ExportedModel(model_name_or_path).keras_network()
 
 
 def copy_weights(model_name_or_path, network):
-    """Sets the built `network`'s weights to the exported model's."""
-    from kerastransfer.inference.exported_model import ExportedModel
-    network.set_weights(ExportedModel(model_name_or_path).keras_network().get_weights())
+    """Sets the built `network`'s weights to those of `source_network(model_name_or_path)`."""
+    network.set_weights(source_network(model_name_or_path).get_weights())
