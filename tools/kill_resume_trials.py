@@ -1,7 +1,8 @@
 """Kill training with SIGKILL at random points and check that resuming loses nothing.
 
 Each trial starts `kerastransfer-train-style` (a tiny network, random VGG-16 weights,
-32×32 crops: minutes on 2 CPU cores), kills it with SIGKILL at a random step of that
+the default recipe with 32-px crops for 75% of the steps, then 48-px: minutes on 2 CPU
+cores), kills it with SIGKILL at a random step of that
 run (and a random moment up to 0.2 s after it, so kills also land inside checkpoint
 writes and the export), `--kills` times, resumes it with the same command until it
 exits, and checks:
@@ -58,10 +59,19 @@ def make_data(directory):
     return photos, style
 
 
+SMALL_CROP_FRACTION = 0.75  # the recipe's: kills land in both crop-size phases
+
+
+def phase_of(step, steps):
+    """Which crop-size phase the step after `step` trains in."""
+    return "32-px phase" if step < round(steps * SMALL_CROP_FRACTION) else "48-px phase"
+
+
 def train_command(photos, style, output_dir, steps, checkpoint_every, seed):
     return [sys.executable, "-m", "kerastransfer.cli.train_style",
             f"--style_image={style}", f"--train_dir={photos}", f"--output_dir={output_dir}",
-            f"--steps={steps}", f"--checkpoint_every={checkpoint_every}", "--image_size=32",
+            f"--steps={steps}", f"--checkpoint_every={checkpoint_every}", "--image_size=48",
+            "--small_crop_size=32", f"--small_crop_fraction={SMALL_CROP_FRACTION}",
             "--batch_size=2", "--style_size=32", "--width=0.125", "--mixed_precision=float32",
             "--vgg_weights=random", "--style_layers=relu1_2,relu2_2", f"--seed={seed}",
             "--sample_every=1", f"--sample_image={style}"]
@@ -179,7 +189,8 @@ def main(argv):
         for index in range(FLAGS.trials):
             result = one_trial(index, base_dir, photos, style, rng)
             results.append(result)
-            kills = "; ".join(f"kill after step {k['done']} (aimed at {k['target']}), "
+            kills = "; ".join(f"kill after step {k['done']} (aimed at {k['target']}, "
+                              f"{phase_of(k['done'], FLAGS.steps)}), "
                               f"resumed from {k['resumed_from']}, lost {k['lost']}"
                               + (" (loss {} -> {} across it)".format(*k["loss_before_after"])
                                  if "loss_before_after" in k else "")

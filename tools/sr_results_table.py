@@ -1,6 +1,7 @@
 """The README's super-resolution table, from the metrics stored in the shipped models'
 records (written by `kerastransfer-evaluate-sr --update_record`), beside the paper's
-and SRCNN's ×4 PSNR-Y.
+and SRCNN's ×4 PSNR-Y. The period-2 ratio is the output's period-2 grid energy over the
+ground truth's (above 1.5: a visible grid).
 
     python tools/sr_results_table.py [--models=sr_x4_pixel,sr_x4,sr_x8]
 """
@@ -18,7 +19,7 @@ FLAGS = flags.FLAGS
 def main(argv):
     del argv
     from kerastransfer import artifact
-    header = " | ".join(f"{s} PSNR-Y / SSIM-Y / LPIPS" for s in SETS)
+    header = " | ".join(f"{s} PSNR-Y / SSIM-Y / LPIPS / period-2 ratio" for s in SETS)
     print(f"| method | scale | steps | {header} |\n|---|---|---|" + "---|" * len(SETS))
     bicubic_done = set()
     for name in FLAGS.models:
@@ -27,7 +28,10 @@ def main(argv):
 
         def cells(kind):
             return " | ".join(f"{metrics[s][kind]['psnr_y']:.2f} / {metrics[s][kind]['ssim_y']:.4f}"
-                              f" / {metrics[s][kind]['lpips']:.3f}" for s in SETS)
+                              f" / {metrics[s][kind]['lpips']:.3f} / "
+                              + (f"{metrics[s][kind]['period2_ratio']:.2f}"
+                                 if "period2_ratio" in metrics[s][kind] else "-")
+                              for s in SETS)
         if scale not in bicubic_done:
             bicubic_done.add(scale)
             print(f"| bicubic | ×{scale} | - | {cells('bicubic')} |")
@@ -35,7 +39,7 @@ def main(argv):
               f"| ×{scale} | {record.train['steps']} | {cells('model')} |")
     for method, psnr in REFERENCE_X4.items():
         steps = "200k" if method in ("paper ℓpixel", "paper ℓfeat") else "-"
-        print(f"| {method} | ×4 | {steps} | " + " | ".join(f"{p:.2f} / - / -" for p in psnr) + " |")
+        print(f"| {method} | ×4 | {steps} | " + " | ".join(f"{p:.2f} / - / - / -" for p in psnr) + " |")
 
 
 if __name__ == "__main__":
