@@ -2,6 +2,7 @@ import dataclasses
 import json
 import math
 
+import keras
 import numpy as np
 import pytest
 import scipy.ndimage
@@ -277,6 +278,29 @@ def test_a_pixel_term_beside_the_feature_loss():
     assert float(terms["total"]) == pytest.approx(float(terms["content"]) + 100 * pixel,
                                                   rel=1e-5)
     assert float(terms["content"]) > 0
+
+
+def test_feature_layers_are_summed_and_only_for_the_feature_loss():
+    from kerastransfer.perceptual.objective import PerceptualObjective
+    from kerastransfer.training.config import SRConfig
+    from kerastransfer.training.sr_recipe import sr_loss_weights
+    outputs = tf.constant(random_image(32, 32, seed=1)[None], tf.float32)
+    targets = tf.constant(random_image(32, 32, seed=2)[None], tf.float32)
+
+    def content(layers):
+        weights = sr_loss_weights("feature", feature_layers=layers)
+        objective = PerceptualObjective.build(weights, vgg_weights="random")
+        return float(objective.terms(outputs, targets)["content"])
+
+    keras.utils.set_random_seed(0)  # the same random VGG-16 for all three
+    both = content(("relu1_2", "relu2_2"))
+    keras.utils.set_random_seed(0)
+    first = content(("relu1_2",))
+    keras.utils.set_random_seed(0)
+    second = content(("relu2_2",))
+    assert both == pytest.approx(first + second, rel=1e-4) and first > 0 and second > 0
+    with pytest.raises(ValueError, match="--feature_layers is for --loss=feature"):
+        SRConfig(loss="pixel", feature_layers=("relu1_2",)).validate()
 
 
 @pytest.fixture(scope="module")

@@ -158,6 +158,10 @@ class SRConfig(RunSettings):
     pixel_loss: str = setting("l2", "The per-pixel term: l2 (squared error, the paper's "
                                     "ℓpixel) or l1 (absolute error), on levels scaled to "
                                     "[0, 1].", ("l2", "l1"))
+    feature_layers: tuple = setting(("relu2_2",), "--loss=feature only: VGG-16 layers of "
+                                    "ℓfeat, summed (relu2_2: the paper's). relu2_2 sits "
+                                    "after a pooling and cannot see a period-2 grid; "
+                                    "relu1_2 beside it can.")
     pixel_weight: float = setting(0.0, "--loss=feature only: weight of a per-pixel term "
                                        "(--pixel_loss) beside ℓfeat, >= 0; 0 is the paper's "
                                        "pure ℓfeat. ℓfeat at relu2_2 is about 3 and l2 about "
@@ -184,6 +188,9 @@ class SRConfig(RunSettings):
         _check(self.pixel_weight >= 0, "--pixel_weight must be >= 0")
         _check(self.loss == "feature" or self.pixel_weight == 0,
                "--pixel_weight is for --loss=feature (--loss=pixel is the pixel term alone)")
+        _check(self.loss == "feature" or tuple(self.feature_layers) == ("relu2_2",),
+               "--feature_layers is for --loss=feature")
+        _check(len(self.feature_layers) >= 1, "--feature_layers must name a layer")
         _validate_schedule(self)
         return self
 

@@ -6,7 +6,7 @@ reconstruct them with the feature reconstruction loss at relu2_2 (ℓfeat) or th
 loss (ℓpixel, the baseline).
 
 Departures the flags allow, each off by default (the paper's recipe): a per-pixel term
-beside ℓfeat (`pixel_weight`), the pixel term as an absolute error (`pixel_loss="l1"`),
+beside ℓfeat (`pixel_weight`), ℓfeat at more layers than relu2_2 (`feature_layers`), the pixel term as an absolute error (`pixel_loss="l1"`),
 and a warm start from an exported network (`init_from`), e.g. ℓfeat from ℓpixel.
 """
 import functools
@@ -27,13 +27,14 @@ from kerastransfer.training.config import SRConfig
 SR_LOSSES = ("feature", "pixel")
 
 
-def sr_loss_weights(loss, tv_weight=0.0, pixel_weight=0.0, pixel_loss="l2"):
-    """ℓfeat: relu2_2 feature reconstruction (plus `pixel_weight` × the pixel term, not in
-    the paper); ℓpixel: the pixel term alone. `pixel_loss`: the pixel term's form, "l2"
-    (the paper's) or "l1". A pixel-only objective builds no loss network, so its training
-    step runs no VGG."""
+def sr_loss_weights(loss, tv_weight=0.0, pixel_weight=0.0, pixel_loss="l2",
+                    feature_layers=("relu2_2",)):
+    """ℓfeat: feature reconstruction at `feature_layers` (the paper's relu2_2), summed,
+    plus `pixel_weight` × the pixel term (not in the paper); ℓpixel: the pixel term alone.
+    `pixel_loss`: the pixel term's form, "l2" (the paper's) or "l1". A pixel-only
+    objective builds no loss network, so its training step runs no VGG."""
     if loss == "feature":
-        return LossWeights(content_layers=("block2_conv2",), content_weight=1.0,
+        return LossWeights(content_layers=tuple(feature_layers), content_weight=1.0,
                            style_layers=(), style_weight=0.0, tv_weight=tv_weight,
                            pixel_weight=pixel_weight, pixel_loss=pixel_loss)
     if loss == "pixel":
@@ -74,7 +75,8 @@ def train_sr_network(output_dir, config=SRConfig(), train_dir=None, tfds_name=No
         keras.utils.set_random_seed(config.seed)
     scale, loss = config.scale, config.loss
     name = name or f"sr_x{scale}" + ("" if loss == "feature" else f"_{loss}")
-    weights = sr_loss_weights(loss, config.tv_weight, config.pixel_weight, config.pixel_loss)
+    weights = sr_loss_weights(loss, config.tv_weight, config.pixel_weight, config.pixel_loss,
+                              config.feature_layers)
     schedule = loop.LearningRateSchedule(config.learning_rate, config.warmup_steps,
                                          config.lr_decay, config.final_lr_fraction)
     policy = loop.set_precision(config.mixed_precision)
