@@ -183,9 +183,13 @@ def network_summary(record):
     """The network in a few words: `width 0.5, instance norm` or `SR ×4, 64 filters, ...`."""
     net = record.network_config
     if record.task == STYLE_TASK:
-        return f"width {net.get('width', 1):g}, {net.get('normalization', '?')} norm"
+        decoder = net.get("decoder_normalization")
+        return (f"width {net.get('width', 1):g}, {net.get('normalization', '?')} norm"
+                + (f", {decoder} decoder" if decoder and decoder != net.get("normalization")
+                   else ""))
     return (f"SR ×{record.scale or '?'}, {net.get('filters', '?')} filters, "
-            f"{net.get('normalization', '?')} norm" + (", residual" if net.get("residual") else "")
+            f"{net.get('normalization', '?') or 'no'} norm"
+            + (", residual" if net.get("residual") else "")
             + (f", {k}×{k} output conv" if (k := net.get("output_kernel", 9)) != 9 else ""))
 
 
@@ -195,7 +199,12 @@ def loss_weights_summary(record):
     if record.task == STYLE_TASK:
         return " / ".join(f"{loss.get(k, 0):g}" for k in ("content_weight", "style_weight",
                                                            "tv_weight"))
-    return "ℓfeat relu2_2" if loss.get("kind") == "feature" else "ℓpixel"
+    if loss.get("kind") != "feature":
+        return "ℓpixel"
+    layers = [n.replace("block", "relu").replace("_conv", "_")  # Keras's names → the paper's
+              for n in loss.get("content_layers", ["block2_conv2"])]
+    pixel = loss.get("pixel_weight", 0)
+    return f"ℓfeat {'+'.join(layers)}" + (f" + {pixel:g}×ℓpixel" if pixel else "")
 
 
 def result_summary(record):

@@ -378,6 +378,10 @@ def test_train_sr_with_the_cpu_recipe_then_warm_start_the_feature_loss(tmp_path,
     started, ended = (ExportedModel(p).keras_network().get_weights() for p in (first, second))
     for a, b in zip(started, ended):
         np.testing.assert_allclose(a, b, atol=1e-6)
+    # a resume ignores --init_from: the model it started from may be gone by then
+    _, record = train_sr_network(str(tmp_path / "feature"), dataclasses.replace(feature, steps=2),
+                                 train_dir=str(photo_dir), init_from="/gone/model", verbose=0)
+    assert record.train["steps"] == 2 and record.train["init_from"] == first
 
 
 def test_patch_pipeline_is_deterministic_given_a_seed(photo_dir):

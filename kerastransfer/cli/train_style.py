@@ -22,8 +22,8 @@ flags.DEFINE_bool("overwrite", False, "Replace an existing --export_dir (a shipp
 flags.DEFINE_string("name", None, "Model name for its record (default: style file stem).")
 flags.DEFINE_string("sample_image", None, "Photo to stylise for the sample images.")
 flags.DEFINE_string("init_from", "content_only", "Warm start: a shipped model name or "
-                    "SavedModel path whose weights a new run starts from (ignored when "
-                    "--output_dir holds a checkpoint); content_only: the content-only "
+                    "SavedModel path whose weights a new run starts from (a resumed run "
+                    "keeps the one it started from); content_only: the content-only "
                     "network shipped for the default network (a run of another network "
                     "starts from scratch); none: from scratch.")
 config.define_flags(config.StyleConfig)  # the recipe's settings, with their defaults
@@ -49,7 +49,7 @@ def init_from():
     return None if not value or value.lower() == "none" else value
 
 
-def report_start(step, settings):
+def report_start(step, source, settings):
     """Says whether this run starts, resumes or extends a finished run."""
     if step >= FLAGS.steps:
         print(f"{FLAGS.output_dir} already holds {step} steps (--steps={FLAGS.steps}); "
@@ -60,7 +60,7 @@ def report_start(step, settings):
         print(f"{what} {FLAGS.output_dir} from step {step} to {FLAGS.steps}", flush=True)
     else:
         from kerastransfer.training.style_recipe import describe_warm_start
-        begins = describe_warm_start(init_from(), settings.network_config())
+        begins = describe_warm_start(source, settings.network_config(), init_from())
         print(f"starting from {begins}, {FLAGS.steps} steps", flush=True)
 
 
@@ -75,7 +75,7 @@ def main(argv):
             FLAGS.style_image, FLAGS.output_dir, settings, train_dir=FLAGS.train_dir,
             tfds_name=FLAGS.tfds, export_dir=FLAGS.export_dir, name=FLAGS.name,
             sample_image=FLAGS.sample_image, init_from=init_from(), strategy=strategy,
-            on_start=lambda step: report_start(step, settings))
+            on_start=lambda step, source: report_start(step, source, settings))
     except ValueError as e:  # a bad loss layer or schedule, a run folder of another
         raise UsageError(str(e))  # network or style, a bad --init_from
     report_training(path, record)

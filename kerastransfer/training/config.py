@@ -4,7 +4,8 @@
 their flags by walking the same fields (`define_flags`, `from_flags`): a flag is named
 after its field and takes its default and help from it, so a Python caller with
 `StyleConfig()` trains the model `kerastransfer-train-style` trains with default flags.
-The defaults are those the shipped models were trained with (`tools/train_zoo/`).
+The defaults are the recipes measured on this project's CPU (docs/training_recipe.md,
+docs/super_resolution.md); `tools/train_zoo/` writes out every flag of each shipped model.
 Pure Python: the command lines read it before TensorFlow starts.
 """
 import dataclasses
@@ -138,7 +139,8 @@ class StyleConfig(RunSettings):
 class SRConfig(RunSettings):
     """A super-resolution network's training (paper §4.2)."""
     scale: int = setting(4, "Upscaling factor.", (2, 4, 8))
-    loss: str = setting("feature", "ℓfeat (relu2_2) or ℓpixel.", ("feature", "pixel"))
+    loss: str = setting("feature", "ℓfeat (at --feature_layers) or ℓpixel.",
+                        ("feature", "pixel"))
     steps: int = setting(200000, "Total optimisation steps (across resumes), >= 1.")
     batch_size: int = setting(4, "Patches per step per replica (the global batch is this × "
                                  "replicas), >= 1.")
@@ -191,6 +193,8 @@ class SRConfig(RunSettings):
         _check(self.loss == "feature" or tuple(self.feature_layers) == ("relu2_2",),
                "--feature_layers is for --loss=feature")
         _check(len(self.feature_layers) >= 1, "--feature_layers must name a layer")
+        _check(len(set(self.feature_layers)) == len(self.feature_layers),
+               "--feature_layers names a layer twice")
         _validate_schedule(self)
         return self
 

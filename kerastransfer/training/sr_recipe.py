@@ -65,12 +65,17 @@ def train_sr_network(output_dir, config=SRConfig(), train_dir=None, tfds_name=No
     (path, `ModelRecord`).
 
     `init_from`: an exported SR model (shipped name or SavedModel path) of the same scale
-    and network to start from, when `output_dir` holds no checkpoint yet.
+    and network to start from, when `output_dir` holds no checkpoint yet (checked then;
+    a resume ignores it).
     `strategy`: as in `style_recipe.train_style_network` (per-replica batch size; only
     the chief exports, the others return path None)."""
     config.validate()
-    if init_from:
-        check_warm_start(init_from, config.network_config())
+    if loop.holds_checkpoint(output_dir, strategy):  # a resume keeps its first start's
+        init_from = warm_start.remembered_start(output_dir)
+    else:
+        if init_from:
+            check_warm_start(init_from, config.network_config())
+        warm_start.remember_start(output_dir, init_from)
     if config.seed is not None:
         keras.utils.set_random_seed(config.seed)
     scale, loss = config.scale, config.loss

@@ -39,16 +39,20 @@ def crop_phases(steps, image_size, batch_size, small_crop_size=None, small_crop_
 RUN_CONFIG_FILE = "run_config.json"
 
 
-def check_same_run(output_dir, config, phases):
-    """Refuses to continue a run folder with another network or style, and keeps its crop
-    phases: the first run writes `config` (flag name → value) and `phases` beside its
-    checkpoints; later runs must match the config and train on the saved phases, so a
-    finished run extended to more steps goes on at the full crop size. Returns the phases."""
+def check_same_run(output_dir, config, phases, init_from=None):
+    """Refuses to continue a run folder with another network or style, and keeps what its
+    first start chose: the first run writes `config` (flag name → value), its crop
+    `phases` and the warm start it resolved (`init_from`, None from scratch) beside its
+    checkpoints. Later runs must match the config (ValueError naming the flag); they train
+    on the saved phases, so a finished run extended to more steps goes on at the full crop
+    size, and keep the saved warm start whatever their own --init_from says. Returns
+    (phases, init_from)."""
     path = os.path.join(output_dir, RUN_CONFIG_FILE)
     if not os.path.exists(path):
         os.makedirs(output_dir, exist_ok=True)
-        image_io.write_json(path, {**config, "crop_phases": [p.to_json() for p in phases]})
-        return phases
+        image_io.write_json(path, {**config, "crop_phases": [p.to_json() for p in phases],
+                                   "init_from": init_from})
+        return phases, init_from
     with open(path) as f:
         saved = json.load(f)
     for flag, value in config.items():
@@ -58,9 +62,9 @@ def check_same_run(output_dir, config, phases):
             raise ValueError(f"{output_dir} holds a run with {what}; use a new --output_dir "
                              f"(with --init_from={os.path.join(output_dir, 'export')} to start "
                              "from its network)")
-    if "crop_phases" not in saved:
-        return phases
-    return [data.CropPhase(**p) for p in saved["crop_phases"]]
+    if "crop_phases" in saved:
+        phases = [data.CropPhase(**p) for p in saved["crop_phases"]]
+    return phases, saved.get("init_from")
 
 
 def warm_start_source(init_from, network_config):
@@ -80,18 +84,20 @@ def warm_start_source(init_from, network_config):
     return init_from
 
 
-def describe_warm_start(init_from, network_config):
-    """The start line's words for what a new run begins with."""
-    source = warm_start_source(init_from, network_config)
+def describe_warm_start(source, network_config, requested=warm_start.CONTENT_ONLY):
+    """The start line's words for a new run that begins from `source` (what
+    `warm_start_source` resolved, None: scratch); `requested` is the --init_from asked
+    for, to say why the content-only network was not used."""
     if source == warm_start.CONTENT_ONLY:
         return "the shipped content-only network"
     if source:
         return f"{source}'s weights"
-    if init_from == warm_start.CONTENT_ONLY:
+    if requested == warm_start.CONTENT_ONLY:
         mismatch = warm_start.network_mismatch(warm_start.content_only_network(),
                                                TransformerNet(**network_config))
-        return (f"scratch: the shipped content-only network has {mismatch} (train one "
-                "with --style_weight=0 and pass its export as --init_from)")
+        if mismatch:
+            return (f"scratch: the shipped content-only network has {mismatch} (train one "
+                    "with --style_weight=0 and pass its export as --init_from)")
     return "scratch"
 
 
@@ -104,12 +110,14 @@ def train_style_network(style_image, output_dir, config=StyleConfig(), train_dir
     Keras) and exports it to `export_dir`
     (default `output_dir/export`). Returns (export path, `ModelRecord`).
 
-    `init_from`: a shipped model name or SavedModel path to start from when `output_dir`
-    holds no checkpoint yet; by default the shipped content-only network where it fits
-    (`warm_start_source`); None starts from scratch.
+    `init_from`: a shipped model name or SavedModel path to start from, resolved and
+    checked when `output_dir` holds no run yet (a resume keeps its first start's); by
+    default the shipped content-only network where it fits (`warm_start_source`); None
+    starts from scratch.
     `strategy`: a tf.distribute strategy (`distribute.make_strategy`) or None; then
     `config.batch_size` is per replica, and only the chief exports (others return path
-    None). `on_start(step)` is called with the step a run starts or resumes at."""
+    None). `on_start(step, init_from)` is called with the step a run starts or resumes
+    at and the warm start its first start resolved (None: scratch)."""
     config.validate()
     if config.seed is not None:
         keras.utils.set_random_seed(config.seed)
@@ -125,10 +133,12 @@ def train_style_network(style_image, output_dir, config=StyleConfig(), train_dir
                          config.small_crop_size, config.small_crop_fraction,
                          config.small_batch_size)
     network = config.network_config()
-    init_from = warm_start_source(init_from, network)
     run_config = {"style_image": sha256_of_file(style_image), "style_size": config.style_size,
                   **network}
-    phases = check_same_run(output_dir, run_config, phases)
+    fresh = not os.path.exists(os.path.join(output_dir, RUN_CONFIG_FILE))
+    phases, init_from = check_same_run(  # a resume keeps the first start's warm start
+        output_dir, run_config, phases,
+        warm_start_source(init_from, network) if fresh else None)
     policy = loop.set_precision(config.mixed_precision)
     try:
         data_seed = distribute.data_seed(config.seed, strategy)
@@ -150,7 +160,9 @@ def train_style_network(style_image, output_dir, config=StyleConfig(), train_dir
                             sample_every=config.sample_every, learning_rate=schedule,
                             jit_compile=config.jit_compile, verbose=verbose, strategy=strategy,
                             init_weights=(lambda net: warm_start.copy_weights(init_from, net))
-                            if init_from else None, on_start=on_start)
+                            if init_from else None,
+                            on_start=(lambda step: on_start(step, init_from))
+                            if on_start else None)
     finally:
         loop.set_precision("float32")
     record = ModelRecord(

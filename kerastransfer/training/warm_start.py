@@ -8,9 +8,10 @@ steps (`tools/train_zoo/content_only.flags`), so it already reproduces the photo
 run that starts from it skips the phase in which a network from scratch learns to pass
 the photo through, and in the recipe's ablations it was the largest single gain
 (docs/training_recipe.md)."""
+import json
 import os
 
-from kerastransfer import artifact
+from kerastransfer import artifact, image_io
 
 IGNORED_KEYS = {"name", "trainable", "dtype"}
 CONTENT_ONLY = "content_only"
@@ -58,6 +59,10 @@ def check_same_network(model_name_or_path, theirs, mine):
 def content_only_network():
     """The shipped content-only style network, built, with its weights."""
     import keras
+    from kerastransfer.models import transformer_net  # noqa: F401  (registers the class)
+    if not os.path.exists(CONTENT_ONLY_FILE):
+        raise ValueError(f"{CONTENT_ONLY_FILE}: the shipped content-only network is missing; "
+                         "reinstall kerastransfer, or give --init_from=none")
     return keras.saving.load_model(CONTENT_ONLY_FILE, compile=False)
 
 
@@ -73,3 +78,22 @@ def source_network(model_name_or_path):
 def copy_weights(model_name_or_path, network):
     """Sets the built `network`'s weights to those of `source_network(model_name_or_path)`."""
     network.set_weights(source_network(model_name_or_path).get_weights())
+
+
+STARTED_FROM_FILE = "warm_start.json"
+
+
+def remember_start(output_dir, source):
+    """Keeps the warm start a new run began from (None: scratch) beside its checkpoints,
+    so its record says so after any resume, whatever --init_from the resume was given."""
+    os.makedirs(output_dir, exist_ok=True)
+    image_io.write_json(os.path.join(output_dir, STARTED_FROM_FILE), {"init_from": source})
+
+
+def remembered_start(output_dir):
+    """The warm start `remember_start` kept, or None."""
+    path = os.path.join(output_dir, STARTED_FROM_FILE)
+    if not os.path.exists(path):
+        return None
+    with open(path) as f:
+        return json.load(f)["init_from"]
