@@ -13,7 +13,9 @@ SHIPPED = os.path.join(REPO, "saved_models")
 
 
 def read_record(name):
-    with open(os.path.join(SHIPPED, name, "1", "assets", "kerastransfer.json")) as f:
+    """The record of the newest version, the one the table describes."""
+    newest = max((v for v in os.listdir(os.path.join(SHIPPED, name)) if v.isdigit()), key=int)
+    with open(os.path.join(SHIPPED, name, newest, "assets", "kerastransfer.json")) as f:
         return json.load(f)
 
 
