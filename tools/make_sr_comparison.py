@@ -1,7 +1,7 @@
 """The README's super-resolution picture: crops of ground truth, bicubic and each SR
 model's output on benchmark images, labelled with the whole image's PSNR-Y / SSIM-Y.
 
-    python tools/make_sr_comparison.py [--models=sr_x4_pixel,sr_x4,sr_x8] \
+    python tools/make_sr_comparison.py [--models=sr_x4_pixel,sr_x4,sr_x8_pixel,sr_x8] \
         [--images=Set5/butterfly.png,...] [--crop=144] [--zoom=2] \
         [--output=docs/sr_comparison.jpg]
 
@@ -18,7 +18,7 @@ from absl import app, flags
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BENCHMARKS = os.path.join(os.path.dirname(REPO), "shared", "data", "sr_benchmarks")
 
-flags.DEFINE_list("models", ["sr_x4_pixel", "sr_x4", "sr_x8"], "SR models: one column "
+flags.DEFINE_list("models", ["sr_x4_pixel", "sr_x4", "sr_x8_pixel", "sr_x8"], "SR models: one column "
                   "each within their scale's block of rows.")
 flags.DEFINE_list("images", ["Set5/butterfly.png", "Set14/zebra.png", "BSD100/img_012.png"],
                   "Ground-truth images (relative to shared/data/sr_benchmarks), one row each.")

@@ -3,7 +3,7 @@ records (written by `kerastransfer-evaluate-sr --update_record`), beside the pap
 and SRCNN's ×4 PSNR-Y. The period-2 ratio is the output's period-2 grid energy over the
 ground truth's (above 1.5: a visible grid).
 
-    python tools/sr_results_table.py [--models=sr_x4_pixel,sr_x4,sr_x8]
+    python tools/sr_results_table.py [--models=sr_x4_pixel,sr_x4,sr_x8_pixel,sr_x8]
 """
 from absl import app, flags
 
@@ -12,7 +12,8 @@ SETS = ("Set5", "Set14", "BSD100")
 REFERENCE_X4 = {"SRCNN": (30.48, 27.49, 26.90), "paper ℓpixel": (28.40, 25.88, 25.83),
                 "paper ℓfeat": (27.09, 24.99, 24.95), "paper bicubic": (28.43, 25.99, 25.96)}
 
-flags.DEFINE_list("models", ["sr_x4_pixel", "sr_x4", "sr_x8"], "Shipped SR models.")
+flags.DEFINE_list("models", ["sr_x4_pixel", "sr_x4", "sr_x8_pixel", "sr_x8"],
+                  "Shipped SR models.")
 FLAGS = flags.FLAGS
 
 
