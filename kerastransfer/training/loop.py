@@ -249,17 +249,6 @@ def resume_state(trainer, backup):
     return step
 
 
-def backup_dir(output_dir, strategy=None):
-    """Where `train` keeps this worker's resume checkpoints."""
-    return os.path.join(distribute.worker_dir(output_dir, strategy), "backup")
-
-
-def holds_checkpoint(output_dir, strategy=None):
-    """Whether a run in `output_dir` has a checkpoint to resume from."""
-    folder = backup_dir(output_dir, strategy)
-    return os.path.isdir(folder) and any(n.endswith(".weights.h5") for n in os.listdir(folder))
-
-
 def train(trainer, dataset, steps, output_dir, checkpoint_every=100, log_every=10,
           sample_images=None, sample_every=100, learning_rate=1e-3, jit_compile=False,
           verbose=1, strategy=None, init_weights=None, on_start=None):
@@ -286,7 +275,7 @@ def train(trainer, dataset, steps, output_dir, checkpoint_every=100, log_every=1
     if not isinstance(learning_rate, LearningRateSchedule):
         learning_rate = LearningRateSchedule(peak=learning_rate)
     backup = AtomicBackupAndRestore(
-        backup_dir(output_dir, strategy), save_freq="epoch", double_checkpoint=True,
+        os.path.join(own_dir, "backup"), save_freq="epoch", double_checkpoint=True,
         delete_checkpoint=False)
     with distribute.scope(strategy):
         trainer.compile(optimizer=keras.optimizers.Adam(learning_rate.build(steps)),

@@ -6,8 +6,9 @@ reconstruct them with the feature reconstruction loss at relu2_2 (ℓfeat) or th
 loss (ℓpixel, the baseline).
 
 Departures the flags allow, each off by default (the paper's recipe): a per-pixel term
-beside ℓfeat (`pixel_weight`), ℓfeat at more layers than relu2_2 (`feature_layers`), the pixel term as an absolute error (`pixel_loss="l1"`),
-and a warm start from an exported network (`init_from`), e.g. ℓfeat from ℓpixel.
+beside ℓfeat (`pixel_weight`), ℓfeat at more layers than relu2_2 (`feature_layers`), the
+pixel term as an absolute error (`pixel_loss="l1"`), and a warm start from an exported
+network (`init_from`), e.g. ℓfeat from ℓpixel.
 """
 import functools
 import os
@@ -48,13 +49,15 @@ def check_warm_start(model_name_or_path, network_config):
     """Raises ValueError, before any training, unless the exported model
     `model_name_or_path` is a super-resolution network of this run's scale and of the
     same architecture (every argument of `SuperResolutionNet(**network_config)`'s
-    config), whose weights a run can therefore start from. Reads only its record."""
+    config), whose weights a run can therefore start from. Reads only its record; returns
+    `model_name_or_path`."""
     record = warm_start.source_record(model_name_or_path, SR_TASK, "super-resolution")
     if record.scale != network_config["scale"]:
         raise ValueError(f"--init_from={model_name_or_path} is a ×{record.scale} model; this "
                          f"run trains ×{network_config['scale']} (--scale)")
     warm_start.check_same_network(model_name_or_path, warm_start.recorded_network(record),
                                   SuperResolutionNet(**network_config))
+    return model_name_or_path
 
 
 def train_sr_network(output_dir, config=SRConfig(), train_dir=None, tfds_name=None,
@@ -70,12 +73,9 @@ def train_sr_network(output_dir, config=SRConfig(), train_dir=None, tfds_name=No
     `strategy`: as in `style_recipe.train_style_network` (per-replica batch size; only
     the chief exports, the others return path None)."""
     config.validate()
-    if loop.holds_checkpoint(output_dir, strategy):  # a resume keeps its first start's
-        init_from = warm_start.remembered_start(output_dir)
-    else:
-        if init_from:
-            check_warm_start(init_from, config.network_config())
-        warm_start.remember_start(output_dir, init_from)
+    init_from = warm_start.started_from(
+        output_dir,
+        lambda: check_warm_start(init_from, config.network_config()) if init_from else None)
     if config.seed is not None:
         keras.utils.set_random_seed(config.seed)
     scale, loss = config.scale, config.loss

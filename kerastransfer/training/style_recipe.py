@@ -39,20 +39,16 @@ def crop_phases(steps, image_size, batch_size, small_crop_size=None, small_crop_
 RUN_CONFIG_FILE = "run_config.json"
 
 
-def check_same_run(output_dir, config, phases, init_from=None):
-    """Refuses to continue a run folder with another network or style, and keeps what its
-    first start chose: the first run writes `config` (flag name → value), its crop
-    `phases` and the warm start it resolved (`init_from`, None from scratch) beside its
-    checkpoints. Later runs must match the config (ValueError naming the flag); they train
-    on the saved phases, so a finished run extended to more steps goes on at the full crop
-    size, and keep the saved warm start whatever their own --init_from says. Returns
-    (phases, init_from)."""
+def check_same_run(output_dir, config, phases):
+    """Refuses to continue a run folder with another network or style, and keeps its crop
+    phases: the first run writes `config` (flag name → value) and `phases` beside its
+    checkpoints; later runs must match the config and train on the saved phases, so a
+    finished run extended to more steps goes on at the full crop size. Returns the phases."""
     path = os.path.join(output_dir, RUN_CONFIG_FILE)
     if not os.path.exists(path):
         os.makedirs(output_dir, exist_ok=True)
-        image_io.write_json(path, {**config, "crop_phases": [p.to_json() for p in phases],
-                                   "init_from": init_from})
-        return phases, init_from
+        image_io.write_json(path, {**config, "crop_phases": [p.to_json() for p in phases]})
+        return phases
     with open(path) as f:
         saved = json.load(f)
     for flag, value in config.items():
@@ -62,9 +58,9 @@ def check_same_run(output_dir, config, phases, init_from=None):
             raise ValueError(f"{output_dir} holds a run with {what}; use a new --output_dir "
                              f"(with --init_from={os.path.join(output_dir, 'export')} to start "
                              "from its network)")
-    if "crop_phases" in saved:
-        phases = [data.CropPhase(**p) for p in saved["crop_phases"]]
-    return phases, saved.get("init_from")
+    if "crop_phases" not in saved:
+        return phases
+    return [data.CropPhase(**p) for p in saved["crop_phases"]]
 
 
 def warm_start_source(init_from, network_config):
@@ -135,10 +131,9 @@ def train_style_network(style_image, output_dir, config=StyleConfig(), train_dir
     network = config.network_config()
     run_config = {"style_image": sha256_of_file(style_image), "style_size": config.style_size,
                   **network}
-    fresh = not os.path.exists(os.path.join(output_dir, RUN_CONFIG_FILE))
-    phases, init_from = check_same_run(  # a resume keeps the first start's warm start
-        output_dir, run_config, phases,
-        warm_start_source(init_from, network) if fresh else None)
+    phases = check_same_run(output_dir, run_config, phases)
+    init_from = warm_start.started_from(output_dir,
+                                        lambda: warm_start_source(init_from, network))
     policy = loop.set_precision(config.mixed_precision)
     try:
         data_seed = distribute.data_seed(config.seed, strategy)

@@ -80,20 +80,20 @@ def copy_weights(model_name_or_path, network):
     network.set_weights(source_network(model_name_or_path).get_weights())
 
 
+
 STARTED_FROM_FILE = "warm_start.json"
 
 
-def remember_start(output_dir, source):
-    """Keeps the warm start a new run began from (None: scratch) beside its checkpoints,
-    so its record says so after any resume, whatever --init_from the resume was given."""
-    os.makedirs(output_dir, exist_ok=True)
-    image_io.write_json(os.path.join(output_dir, STARTED_FROM_FILE), {"init_from": source})
-
-
-def remembered_start(output_dir):
-    """The warm start `remember_start` kept, or None."""
+def started_from(output_dir, resolve):
+    """The warm start of the run in `output_dir` (a model name or path, None: scratch). Its
+    first start calls `resolve()` (which checks its --init_from) and keeps the answer
+    beside the checkpoints; every later start reads it back, so a resume neither re-checks
+    --init_from (the model may be gone) nor changes what the record says."""
     path = os.path.join(output_dir, STARTED_FROM_FILE)
-    if not os.path.exists(path):
-        return None
-    with open(path) as f:
-        return json.load(f)["init_from"]
+    if os.path.exists(path):
+        with open(path) as f:
+            return json.load(f)["init_from"]
+    source = resolve()
+    os.makedirs(output_dir, exist_ok=True)
+    image_io.write_json(path, {"init_from": source})
+    return source
