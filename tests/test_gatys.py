@@ -41,3 +41,16 @@ def test_noise_initialisation_and_bad_options(objective):
 def test_first_iteration_reaching():
     assert gatys.first_iteration_reaching([5.0, 4.0, 2.0, 1.0], 2.5) == 3
     assert gatys.first_iteration_reaching([5.0, 4.0], 1.0) is None
+
+
+@pytest.mark.parametrize("method", ["lbfgs", "adam"])
+def test_stop_at_ends_the_run_at_the_first_iteration_reaching_it(objective, method):
+    content = tf.random.uniform([1, 32, 32, 3], 0, 255, seed=6)
+    _, full = gatys.optimize_image(objective, content, iterations=6, method=method,
+                                   init="noise", learning_rate=2.0)
+    target = full[2]
+    _, stopped = gatys.optimize_image(objective, content, iterations=6, method=method,
+                                      init="noise", learning_rate=2.0, stop_at=target)
+    first = gatys.first_iteration_reaching(full, target)
+    assert len(stopped) == first <= 3 < len(full)
+    assert stopped[-1] <= target

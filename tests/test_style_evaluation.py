@@ -60,7 +60,7 @@ def test_lbfgs_curves_are_cached_per_objective_and_photo(tmp_path, monkeypatch):
     from kerastransfer.perceptual import gatys
     calls = []
 
-    def fake_optimize(objective, photo, iterations, init, seed):
+    def fake_optimize(objective, photo, iterations, init, seed, stop_at=None):
         calls.append(init)
         return None, [10.0 - i for i in range(iterations)]
 
@@ -73,3 +73,31 @@ def test_lbfgs_curves_are_cached_per_objective_and_photo(tmp_path, monkeypatch):
     se.lbfgs_history(None, photo, 5, "noise", str(tmp_path), {"loss": "b"})
     se.lbfgs_history(None, photo, 5, "content", str(tmp_path), key)
     assert calls == ["noise", "noise", "content"]
+
+
+def test_an_lbfgs_curve_stops_at_the_target_and_is_reused_when_it_answers(tmp_path,
+                                                                          monkeypatch):
+    from kerastransfer.perceptual import gatys
+    calls = []
+
+    def fake_optimize(objective, photo, iterations, init, seed, stop_at=None):
+        calls.append((iterations, stop_at))
+        history = []
+        for i in range(iterations):
+            history.append(10.0 - i)
+            if stop_at is not None and history[-1] <= stop_at:
+                break
+        return None, history
+
+    monkeypatch.setattr(gatys, "optimize_image", fake_optimize)
+    photo, key = sky_photo(32, 32), {"loss": "a"}
+    assert se.lbfgs_history(None, photo, 100, "noise", str(tmp_path), key, target=7.5) == \
+        [10.0, 9.0, 8.0, 7.0]
+    # a network above 7 is answered by the stored curve; one below it runs again, longer
+    assert se.lbfgs_history(None, photo, 100, "noise", str(tmp_path), key, target=8.5) == \
+        [10.0, 9.0, 8.0, 7.0]
+    assert len(calls) == 1
+    assert se.lbfgs_history(None, photo, 100, "noise", str(tmp_path), key, target=5.0)[-1] == 5.0
+    assert calls == [(100, 7.5), (100, 5.0)]
+    assert len(se.lbfgs_history(None, photo, 6, "noise", str(tmp_path), key)) == 6
+    assert len(calls) == 2

@@ -2,14 +2,16 @@
 
     python tools/compare_network_with_optimisation.py --model=udnie|all|a,b \
         [--photos=held_out|held_in|a.png,b.jpg] [--sizes=256,512] [--iterations=300] \
-        [--init=content|noise] [--plot=figure5.png] [--json=out.json]
+        [--init=noise,content] [--plot=figure5.png] [--json=out.json]
 
 For each photo and size, the network's output is scored with the model's own objective
 (loss layers and weights from its kerastransfer.json, the same VGG-16 weights, checked by
 SHA-256); then the image is optimised with L-BFGS on that objective, and the first
 iteration whose objective is at or below the network's is reported. Prints a Markdown
 table; `--plot` draws the objective per iteration against the network's level, one panel
-per size (needs matplotlib: `pip install -e ".[tools]"`).
+per start and size (needs matplotlib: `pip install -e ".[tools]"`). Without `--plot` a run
+stops where it reaches the network. Curves are kept in --cache_dir (tools/lbfgs_curves,
+shared with tools/evaluate_style.py), so a later model of the same style reuses them.
 
 `held_out` (default): photos that are not in the training folder (BSD100, Set14).
 `held_in`: the three sample photos in shared/data/content, as in the paper's Figure 5.
@@ -34,7 +36,10 @@ flags.DEFINE_list("model", ["udnie"], "Shipped style model names or SavedModel p
 flags.DEFINE_list("photos", ["held_out"], "held_out, held_in, or a list of photo paths.")
 flags.DEFINE_list("sizes", ["256"], "Photos are resized and centre-cropped to size×size.")
 flags.DEFINE_integer("iterations", 300, "L-BFGS iterations per photo and size.")
-flags.DEFINE_enum("init", "content", ["content", "noise"], "Where optimisation starts.")
+flags.DEFINE_list("init", ["noise", "content"], "Where optimisation starts: noise (i.i.d. "
+                  "uniform [0, 255], seed 0: the paper's Figure 5) and/or content (the photo).")
+flags.DEFINE_string("cache_dir", os.path.join(REPO, "tools", "lbfgs_curves"),
+                    "Where L-BFGS curves are kept, per objective and photo.")
 flags.DEFINE_string("styles_dir", os.path.join(SHARED, "styles"), "Folder of style images.")
 flags.DEFINE_string("plot", None, "Write the objective-per-iteration figure here (PNG).")
 flags.DEFINE_string("json", None, "Also write the results here.")
@@ -47,55 +52,60 @@ def photo_paths(names):
     return names
 
 
-def compare_one(model, objective, path, size, iterations, init):
+def compare_one(model, objective, cache_key, path, size, iterations, init):
     """Scores the network's output on one photo and optimises the same photo."""
     import tensorflow as tf
     from kerastransfer.training import data
     from kerastransfer.perceptual import gatys
+    from kerastransfer.evaluation.style_evaluation import lbfgs_history
     content = data.resize_and_crop(data.decode_rgb(tf.io.read_file(path)), size, random=False)
-    content = tf.round(content)[tf.newaxis]
-    model(tf.cast(content, tf.uint8).numpy())  # warm-up: the first call traces
+    content = tf.cast(tf.round(content), tf.uint8).numpy()
+    model(content[tf.newaxis])  # warm-up: the first call traces
     start = time.perf_counter()
-    styled = model(tf.cast(content, tf.uint8).numpy())
+    styled = model(content[tf.newaxis])
     network_seconds = time.perf_counter() - start
-    network = {k: float(v) for k, v in
-               objective.terms(tf.cast(styled, tf.float32), content).items()}
-    start = time.perf_counter()
-    _, history = gatys.optimize_image(objective, content, iterations, init=init)
-    seconds = time.perf_counter() - start
+    network = {k: float(v) for k, v in objective.terms(
+        tf.cast(styled, tf.float32), tf.cast(content, tf.float32)[tf.newaxis]).items()}
+    history = lbfgs_history(objective, content, iterations, init, FLAGS.cache_dir, cache_key,
+                            target=None if FLAGS.plot else network["total"])
     return {"photo": os.path.relpath(path, SHARED), "size": size, "init": init,
             "network_objective": network, "network_seconds": network_seconds,
             "lbfgs_iterations_run": len(history), "lbfgs_final": history[-1],
-            "lbfgs_history": history, "lbfgs_seconds": seconds,
+            "lbfgs_history": history,
             "iterations_to_match": gatys.first_iteration_reaching(history, network["total"])}
 
 
 def print_table(rows, model_name):
     import numpy as np
-    print(f"\nmodel {model_name}, up to {FLAGS.iterations} L-BFGS iterations from the "
-          f"{FLAGS.init} image\n")
-    print("| photo | size | network objective (content + style + tv) | L-BFGS @100 "
-          "| L-BFGS final | iterations to match |\n|---|---|---|---|---|---|")
+    print(f"\nmodel {model_name}, up to {FLAGS.iterations} L-BFGS iterations\n")
+    print("| photo | size | from | network objective (content + style + tv) "
+          "| L-BFGS last | iterations to match |\n|---|---|---|---|---|---|")
     for r in rows:
-        n, history = r["network_objective"], r["lbfgs_history"]
-        at100 = f"{history[99]:.3f}" if len(history) >= 100 else "-"
+        n = r["network_objective"]
         match = r["iterations_to_match"] or f"> {r['lbfgs_iterations_run']}"
-        print(f"| {r['photo']} | {r['size']} | {n['total']:.3f} ({n['content']:.3f} + "
-              f"{n['style']:.3f} + {n['tv']:.3f}) | {at100} | {r['lbfgs_final']:.3f} | {match} |")
-    for size in sorted({r["size"] for r in rows}):
-        matches = [r["iterations_to_match"] or np.inf for r in rows if r["size"] == size]
-        print(f"\nmedian iterations to match at {size} px: {np.median(matches)}")
+        print(f"| {r['photo']} | {r['size']} | {r['init']} | {n['total']:.3f} "
+              f"({n['content']:.3f} + {n['style']:.3f} + {n['tv']:.3f}) "
+              f"| {r['lbfgs_final']:.3f} ({r['lbfgs_iterations_run']} it.) | {match} |")
+    for size, init in dict.fromkeys((r["size"], r["init"]) for r in rows):
+        matches = [r["iterations_to_match"] or np.inf for r in rows
+                   if (r["size"], r["init"]) == (size, init)]
+        print(f"\nmedian iterations to match at {size} px from {init}: {np.median(matches)}")
 
 
 def plot(rows, model_name, path):
-    """One panel per size: L-BFGS objective per iteration (solid) and the network's (dashed)."""
+    """One panel per start and size: L-BFGS objective per iteration (solid) and the
+    network's (dashed)."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    sizes = sorted({r["size"] for r in rows})
-    figure, axes = plt.subplots(1, len(sizes), figsize=(5.5 * len(sizes), 4), squeeze=False)
-    for axis, size in zip(axes[0], sizes):
-        for i, r in enumerate(r for r in rows if r["size"] == size):
+    panels = list(dict.fromkeys((r["init"], r["size"]) for r in rows))
+    inits = list(dict.fromkeys(init for init, _ in panels))
+    sizes = list(dict.fromkeys(size for _, size in panels))
+    figure, axes = plt.subplots(len(inits), len(sizes), figsize=(5.5 * len(sizes), 4 * len(inits)),
+                                squeeze=False)
+    for (init, size) in panels:
+        axis = axes[inits.index(init)][sizes.index(size)]
+        for i, r in enumerate(r for r in rows if (r["init"], r["size"]) == (init, size)):
             color = f"C{i}"
             history = r["lbfgs_history"]
             label = os.path.splitext(os.path.basename(r["photo"]))[0]
@@ -108,7 +118,8 @@ def plot(rows, model_name, path):
         axis.set_yscale("log")
         axis.set_xlabel("L-BFGS iteration")
         axis.set_ylabel("objective (content + style + TV)")
-        axis.set_title(f"{model_name}, {size}×{size}, from the {FLAGS.init} image")
+        axis.set_title(f"{model_name}, {size}×{size}, L-BFGS from "
+                       + ("white noise" if init == "noise" else "the photo"))
         axis.legend(fontsize=7)
     figure.tight_layout()
     figure.savefig(path, dpi=110)
@@ -118,40 +129,50 @@ def compare_model(name):
     """Every photo and size for one model; returns its rows."""
     from kerastransfer.training import data
     from kerastransfer.perceptual.objective import LossWeights, PerceptualObjective
+    from kerastransfer.perceptual.vgg_weights import sha256_of_file
     from kerastransfer.inference.exported_model import ExportedModel
 
     model = ExportedModel(name)
     record = model.record
-    style = data.load_style_image(os.path.join(FLAGS.styles_dir, record.style_image),
-                                  record.style_size)
-    objective = PerceptualObjective.build(LossWeights.from_json(record.loss), style)
+    style_path = os.path.join(FLAGS.styles_dir, record.style_image)
+    weights = LossWeights.from_json(record.loss)
+    objective = PerceptualObjective.build(
+        weights, data.load_style_image(style_path, record.style_size))
     if objective.loss_network.fingerprint != record.vgg16_weights_sha256:
         raise SystemExit("error: VGG-16 weights differ from the ones the model was trained with")
+    cache_key = {"loss": weights.to_json(), "style_sha256": sha256_of_file(style_path),
+                 "style_size": record.style_size, "vgg16": objective.loss_network.fingerprint}
     rows = []
-    for size in map(int, FLAGS.sizes):
-        for path in photo_paths(FLAGS.photos):
-            r = compare_one(model, objective, path, size, FLAGS.iterations, FLAGS.init)
-            r["model"] = record.name
-            rows.append(r)
-            match = r["iterations_to_match"] or f"> {r['lbfgs_iterations_run']}"
-            print(f"{r['model']}: {path} @ {size}: network {r['network_objective']['total']:.3f}, "
-                  f"L-BFGS reaches it at {match}", flush=True)
+    for init in FLAGS.init:
+        for size in map(int, FLAGS.sizes):
+            for path in photo_paths(FLAGS.photos):
+                r = compare_one(model, objective, cache_key, path, size, FLAGS.iterations, init)
+                r["model"] = record.name
+                rows.append(r)
+                match = r["iterations_to_match"] or f"> {r['lbfgs_iterations_run']}"
+                print(f"{r['model']}: {path} @ {size} from {init}: network "
+                      f"{r['network_objective']['total']:.3f}, L-BFGS reaches it at {match}",
+                      flush=True)
     print_table(rows, record.name)
     return rows
 
 
 def print_summary(rows):
-    """One line per model: iterations to match per photo and size, and the median."""
+    """One line per model: iterations to match per photo and size, and the median per start."""
     import numpy as np
-    photos = list(dict.fromkeys((r["photo"], r["size"]) for r in rows))
-    print("\n| model | " + " | ".join(f"{os.path.basename(p)} @ {s}" for p, s in photos)
-          + " | median |\n|---|" + "---|" * (len(photos) + 1))
+    photos = list(dict.fromkeys((r["photo"], r["size"], r["init"]) for r in rows))
+    inits = list(dict.fromkeys(r["init"] for r in rows))
+    print("\n| model | " + " | ".join(f"{os.path.basename(p)} @ {s} from {i}"
+                                      for p, s, i in photos)
+          + "".join(f" | median from {i}" for i in inits)
+          + " |\n|---|" + "---|" * (len(photos) + len(inits)))
     for model in dict.fromkeys(r["model"] for r in rows):
-        found = {(r["photo"], r["size"]): r for r in rows if r["model"] == model}
+        found = {(r["photo"], r["size"], r["init"]): r for r in rows if r["model"] == model}
         cells = [found[k]["iterations_to_match"] or f"> {found[k]['lbfgs_iterations_run']}"
                  for k in photos]
-        median = np.median([found[k]["iterations_to_match"] or np.inf for k in photos])
-        print(f"| {model} | " + " | ".join(map(str, cells)) + f" | {median:g} |")
+        cells += [f"{np.median([found[k]['iterations_to_match'] or np.inf for k in photos if k[2] == i]):g}"
+                  for i in inits]
+        print(f"| {model} | " + " | ".join(map(str, cells)) + " |")
 
 
 def main(argv):

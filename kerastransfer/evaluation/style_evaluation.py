@@ -96,12 +96,16 @@ def objective_terms(objective, image, photo):
 
 
 def lbfgs_history(objective, photo, iterations, init, cache_dir=None, cache_key=None,
-                  seed=0):
+                  seed=0, target=None):
     """The objective after each L-BFGS iteration on `photo` from `init` ("noise": i.i.d.
     uniform [0, 255] per pixel and channel, `seed`; "content": the photo), cached in
     `cache_dir` under `cache_key` (a dict naming the objective), since every network of
-    the same objective is compared with the same curve."""
-    path = None
+    the same objective is compared with the same curve.
+
+    With `target` (a network's objective) the run stops at the first iteration that
+    reaches it, so counting iterations costs only those; a cached curve is reused when it
+    is `iterations` long or already reaches `target`."""
+    path, cached = None, []
     if cache_dir and cache_key is not None:
         key = json.dumps({**cache_key, "init": init, "seed": seed,
                           "photo_sha256": hashlib.sha256(photo.tobytes()).hexdigest(),
@@ -109,13 +113,13 @@ def lbfgs_history(objective, photo, iterations, init, cache_dir=None, cache_key=
         path = os.path.join(cache_dir, hashlib.sha256(key.encode()).hexdigest()[:24] + ".json")
         if os.path.exists(path):
             with open(path) as f:
-                cached = json.load(f)
-            if len(cached["history"]) >= iterations:
-                return cached["history"][:iterations]
+                cached = json.load(f)["history"]
+            if len(cached) >= iterations or (target is not None and min(cached) <= target):
+                return cached[:iterations]
     from kerastransfer.perceptual import gatys
     _, history = gatys.optimize_image(objective, photo[np.newaxis].astype(np.float32),
-                                      iterations, init=init, seed=seed)
-    if path:
+                                      iterations, init=init, seed=seed, stop_at=target)
+    if path and len(history) > len(cached):  # runs are deterministic: keep the longer one
         os.makedirs(cache_dir, exist_ok=True)
         write_json(path, {"key": json.loads(key), "history": history})
     return history

@@ -19,7 +19,7 @@ def _value_and_gradient(objective, content, content_targets):
 
 
 def optimize_image(objective, content, iterations, method="lbfgs", init="content",
-                   learning_rate=10.0, seed=0, on_iteration=None):
+                   learning_rate=10.0, seed=0, on_iteration=None, stop_at=None):
     """Optimises an image for `objective` starting from `content` (or noise).
 
     Args:
@@ -30,6 +30,8 @@ def optimize_image(objective, content, iterations, method="lbfgs", init="content
         init: "content" or "noise".
         on_iteration: called as on_iteration(iteration, objective) after each one
             (1-based), e.g. for a progress bar.
+        stop_at: stop after the first iteration whose objective is at or below it (to
+            count the iterations that reach a network's objective without running on).
     Returns:
         (image float32 [1, H, W, 3], objective after each iteration as a list of floats).
     """
@@ -42,7 +44,7 @@ def optimize_image(objective, content, iterations, method="lbfgs", init="content
         start = np.random.RandomState(seed).uniform(0, 255, content.shape).astype(np.float32)
     else:
         raise ValueError(f"init must be 'content' or 'noise', got {init!r}")
-    history = _History(on_iteration)
+    history = _History(on_iteration, stop_at)
     if method == "lbfgs":
         return _lbfgs(step, start, iterations, history)
     if method == "adam":
@@ -51,16 +53,22 @@ def optimize_image(objective, content, iterations, method="lbfgs", init="content
 
 
 class _History(list):
-    """The objective after each iteration, telling `on_iteration` as it grows."""
+    """The objective after each iteration, telling `on_iteration` as it grows; `reached`
+    once an objective is at or below `stop_at`."""
 
-    def __init__(self, on_iteration=None):
+    def __init__(self, on_iteration=None, stop_at=None):
         super().__init__()
         self.on_iteration = on_iteration
+        self.stop_at = stop_at
 
     def append(self, value):
         super().append(value)
         if self.on_iteration:
             self.on_iteration(len(self), value)
+
+    @property
+    def reached(self):
+        return self.stop_at is not None and bool(self) and self[-1] <= self.stop_at
 
 
 def _lbfgs(step, start, iterations, history):
@@ -72,6 +80,8 @@ def _lbfgs(step, start, iterations, history):
 
     def record(intermediate_result):
         history.append(float(intermediate_result.fun))
+        if history.reached:
+            raise StopIteration  # SciPy ends the run and returns this iterate
 
     result = scipy.optimize.minimize(
         fun, start.astype(np.float64).ravel(), jac=True, method="L-BFGS-B",
@@ -95,6 +105,8 @@ def _adam(step, start, iterations, learning_rate, history):
         image.assign(tf.clip_by_value(image, 0.0, 255.0))
         value, grad = step(tf.convert_to_tensor(image))
         history.append(float(value))
+        if history.reached:
+            break
     return np.asarray(image), list(history)
 
 
