@@ -15,8 +15,10 @@ SHARED = os.path.join(os.path.dirname(REPO), "shared", "data")
 
 flags.DEFINE_list("models", None, "Model names (default: every shipped style model).")
 flags.DEFINE_list("photos", [os.path.join(SHARED, "content", p) for p in
-                             ("chicago.jpg", "hoovertowernight.jpg", "stata.jpg")],
-                  "Content photos, one row each.")
+                             ("chicago.jpg", "hoovertowernight.jpg", "stata.jpg")]
+                  + [os.path.join(REPO, "examples", p) for p in ("chelsea.jpg", "coffee.jpg")],
+                  "Content photos, one row each (default: the paper's three, then the two "
+                  "sample photos, which no network trained on).")
 flags.DEFINE_integer("size", 320, "Each cell's longer side in pixels; photos are stylised at "
                      "this size.")
 flags.DEFINE_string("styles_dir", os.path.join(SHARED, "styles"), "Where style images are "
