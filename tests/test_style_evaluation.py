@@ -1,5 +1,6 @@
 """The blob score: what it catches and what it leaves alone."""
 import numpy as np
+import pytest
 
 from kerastransfer.evaluation import style_evaluation as se
 
@@ -101,3 +102,15 @@ def test_an_lbfgs_curve_stops_at_the_target_and_is_reused_when_it_answers(tmp_pa
     assert calls == [(100, 7.5), (100, 5.0)]
     assert len(se.lbfgs_history(None, photo, 6, "noise", str(tmp_path), key)) == 6
     assert len(calls) == 2
+
+
+def test_model_objective_says_why_it_cannot_rebuild_a_models_objective(tmp_path):
+    from types import SimpleNamespace
+    sr = SimpleNamespace(path=str(tmp_path), record=SimpleNamespace(task="super-resolution",
+                                                                    name="sr_x4"))
+    with pytest.raises(ValueError, match="sr_x4: not a style model"):
+        se.model_objective(sr, [])
+    lost = SimpleNamespace(path=str(tmp_path), record=SimpleNamespace(
+        task="style", name="mine", style_image="painting.jpg"))
+    with pytest.raises(ValueError, match="painting.jpg is neither in its assets nor in"):
+        se.model_objective(lost, [str(tmp_path / "styles")])

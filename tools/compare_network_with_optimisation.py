@@ -127,21 +127,15 @@ def plot(rows, model_name, path):
 
 def compare_model(name):
     """Every photo and size for one model; returns its rows."""
-    from kerastransfer.training import data
-    from kerastransfer.perceptual.objective import LossWeights, PerceptualObjective
-    from kerastransfer.perceptual.vgg_weights import sha256_of_file
+    from kerastransfer.evaluation import style_evaluation as se
     from kerastransfer.inference.exported_model import ExportedModel
 
     model = ExportedModel(name)
     record = model.record
-    style_path = os.path.join(FLAGS.styles_dir, record.style_image)
-    weights = LossWeights.from_json(record.loss)
-    objective = PerceptualObjective.build(
-        weights, data.load_style_image(style_path, record.style_size))
-    if objective.loss_network.fingerprint != record.vgg16_weights_sha256:
-        raise SystemExit("error: VGG-16 weights differ from the ones the model was trained with")
-    cache_key = {"loss": weights.to_json(), "style_sha256": sha256_of_file(style_path),
-                 "style_size": record.style_size, "vgg16": objective.loss_network.fingerprint}
+    try:
+        objective, cache_key = se.model_objective(model, [FLAGS.styles_dir])
+    except ValueError as error:
+        raise SystemExit(f"error: {error}")
     rows = []
     for init in FLAGS.init:
         for size in map(int, FLAGS.sizes):

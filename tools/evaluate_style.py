@@ -45,30 +45,15 @@ FLAGS = flags.FLAGS
 def evaluate(name):
     """Every number of one model; returns {"model", "photos": [...], "summary": {...}}."""
     import numpy as np
-    from kerastransfer.training import data
     from kerastransfer.evaluation import style_evaluation as se
-    from kerastransfer.perceptual.objective import LossWeights, PerceptualObjective
-    from kerastransfer.perceptual.vgg_weights import sha256_of_file
     from kerastransfer.inference.exported_model import ExportedModel
-    from kerastransfer import artifact
 
     model = ExportedModel(name)
     record = model.record
-    if record.task != "style":
-        raise SystemExit(f"error: {name}: not a style model")
-    # its copy in the SavedModel's assets, else --styles_dir
-    style_path = artifact.style_image_path(model.path, record, [FLAGS.styles_dir])
-    if style_path is None:
-        raise SystemExit(f"error: {name}: its style image {record.style_image} is neither "
-                         f"in its assets nor in --styles_dir")
-    weights = LossWeights.from_json(record.loss)
-    objective = PerceptualObjective.build(
-        weights, data.load_style_image(style_path, record.style_size))
-    if objective.loss_network.fingerprint != record.vgg16_weights_sha256:
-        raise SystemExit(f"error: {name}: VGG-16 weights differ from its training's")
-    cache_key = {"loss": weights.to_json(), "style_sha256": sha256_of_file(style_path),
-                 "style_size": record.style_size,
-                 "vgg16": objective.loss_network.fingerprint}
+    try:
+        objective, cache_key = se.model_objective(model, [FLAGS.styles_dir])
+    except ValueError as error:
+        raise SystemExit(f"error: {error}")
     photos = []
     for index, relative in enumerate(se.VALIDATION_PHOTOS):
         path = os.path.join(FLAGS.data_dir, "sr_benchmarks", relative)

@@ -95,6 +95,32 @@ def objective_terms(objective, image, photo):
     return {name: float(value) for name, value in terms.items()}
 
 
+def model_objective(model, styles_dirs):
+    """The objective an exported style model was trained on, and the key its L-BFGS curves
+    are kept under: the record's loss with the painting the model carries in its assets
+    (else from `styles_dirs`), on the VGG-16 weights its training used. Raises ValueError
+    saying why when it cannot be rebuilt."""
+    from kerastransfer import artifact
+    from kerastransfer.perceptual.objective import LossWeights, PerceptualObjective
+    from kerastransfer.perceptual.vgg_weights import sha256_of_file
+    from kerastransfer.training import data
+    record = model.record
+    if record.task != "style":
+        raise ValueError(f"{record.name}: not a style model")
+    style_path = artifact.style_image_path(model.path, record, styles_dirs)
+    if style_path is None:
+        raise ValueError(f"{record.name}: its style image {record.style_image} is neither in "
+                         f"its assets nor in {', '.join(styles_dirs)}")
+    weights = LossWeights.from_json(record.loss)
+    objective = PerceptualObjective.build(
+        weights, data.load_style_image(style_path, record.style_size))
+    if objective.loss_network.fingerprint != record.vgg16_weights_sha256:
+        raise ValueError(f"{record.name}: VGG-16 weights differ from its training's")
+    key = {"loss": weights.to_json(), "style_sha256": sha256_of_file(style_path),
+           "style_size": record.style_size, "vgg16": objective.loss_network.fingerprint}
+    return objective, key
+
+
 def lbfgs_history(objective, photo, iterations, init, cache_dir=None, cache_key=None,
                   seed=0, target=None):
     """The objective after each L-BFGS iteration on `photo` from `init` ("noise": i.i.d.
