@@ -38,6 +38,8 @@ flags.DEFINE_list("sizes", ["256"], "Photos are resized and centre-cropped to si
 flags.DEFINE_integer("iterations", 300, "L-BFGS iterations per photo and size.")
 flags.DEFINE_list("init", ["noise", "content"], "Where optimisation starts: noise (i.i.d. "
                   "uniform [0, 255], seed 0: the paper's Figure 5) and/or content (the photo).")
+flags.register_validator("init", lambda inits: set(inits) <= {"noise", "content"},
+                         "--init takes noise and/or content")
 flags.DEFINE_string("cache_dir", os.path.join(REPO, "tools", "lbfgs_curves"),
                     "Where L-BFGS curves are kept, per objective and photo.")
 flags.DEFINE_string("styles_dir", os.path.join(SHARED, "styles"), "Folder of style images.")
