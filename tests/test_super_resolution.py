@@ -384,6 +384,26 @@ def test_train_sr_with_the_cpu_recipe_then_warm_start_the_feature_loss(tmp_path,
     assert record.train["steps"] == 2 and record.train["init_from"] == first
 
 
+def test_a_warm_start_from_a_shipped_name_is_recorded_with_its_version(tmp_path, monkeypatch):
+    # "sr_x4" alone would later mean whatever version is newest, so the record pins it
+    from kerastransfer.training import warm_start
+    for version in ("3", "4"):
+        (tmp_path / "models" / "sr_x4" / version).mkdir(parents=True)
+        (tmp_path / "models" / "sr_x4" / version / "saved_model.pb").write_bytes(b"")
+    monkeypatch.setenv("KERASTRANSFER_MODELS", str(tmp_path / "models"))
+    assert warm_start.source_label("sr_x4") == "sr_x4/4"
+    path = str(tmp_path / "models" / "sr_x4" / "3")
+    assert warm_start.source_label(path) == path
+    assert warm_start.source_label(warm_start.CONTENT_ONLY) == warm_start.CONTENT_ONLY
+    run = tmp_path / "run"
+    assert warm_start.started_from(str(run), lambda: "sr_x4") == "sr_x4"
+    (tmp_path / "models" / "sr_x4" / "5").mkdir()
+    (tmp_path / "models" / "sr_x4" / "5" / "saved_model.pb").write_bytes(b"")
+    # a resume after a newer version is shipped still names the one the run started from
+    assert warm_start.started_from(str(run), lambda: "unused") == "sr_x4"
+    assert warm_start.started_from_label(str(run)) == "sr_x4/4"
+
+
 def test_patch_pipeline_is_deterministic_given_a_seed(photo_dir):
     from kerastransfer.training import data
     first = [b.numpy() for b in data.folder_dataset(str(photo_dir), 32, 2, seed=3, resize=False).take(3)]

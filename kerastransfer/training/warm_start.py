@@ -84,16 +84,38 @@ def copy_weights(model_name_or_path, network):
 STARTED_FROM_FILE = "warm_start.json"
 
 
+def source_label(model_name_or_path):
+    """How a record names the model a run started from: NAME/VERSION for a shipped name,
+    since the name alone later means a newer version; a path, `CONTENT_ONLY` or None as
+    given."""
+    if model_name_or_path in (None, CONTENT_ONLY) or os.sep in model_name_or_path:
+        return model_name_or_path
+    path = artifact.resolve(model_name_or_path)
+    if os.path.dirname(os.path.dirname(os.path.abspath(path))) != os.path.abspath(
+            artifact.models_root()):
+        return model_name_or_path
+    return f"{model_name_or_path}/{os.path.basename(path)}"
+
+
 def started_from(output_dir, resolve):
     """The warm start of the run in `output_dir` (a model name or path, None: scratch). Its
-    first start calls `resolve()` (which checks its --init_from) and keeps the answer
-    beside the checkpoints; every later start reads it back, so a resume neither re-checks
-    --init_from (the model may be gone) nor changes what the record says."""
+    first start calls `resolve()` (which checks its --init_from) and keeps the answer,
+    with its `source_label`, beside the checkpoints; every later start reads it back, so
+    a resume neither re-checks --init_from (the model may be gone) nor changes what the
+    record says."""
     path = os.path.join(output_dir, STARTED_FROM_FILE)
     if os.path.exists(path):
         with open(path) as f:
             return json.load(f)["init_from"]
     source = resolve()
     os.makedirs(output_dir, exist_ok=True)
-    image_io.write_json(path, {"init_from": source})
+    image_io.write_json(path, {"init_from": source, "label": source_label(source)})
     return source
+
+
+def started_from_label(output_dir):
+    """The `source_label` kept by `started_from` for the run in `output_dir` (runs from
+    before labels were kept: their --init_from as given)."""
+    with open(os.path.join(output_dir, STARTED_FROM_FILE)) as f:
+        kept = json.load(f)
+    return kept.get("label", kept["init_from"])
