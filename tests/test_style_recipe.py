@@ -119,6 +119,17 @@ def test_phases_switch_crop_size_at_their_step_and_resume_in_the_right_one(photo
     assert late == [(2, 64, 64, 3)] * 2
 
 
+def test_scale_to_cuts_every_phase_from_larger_photos_at_the_same_crop_sizes(photo_dir):
+    phases = style_recipe.crop_phases(10, 64, 2, small_crop_size=32, small_crop_fraction=0.5,
+                                        scale_to=128)
+    assert [(p.crop_size, p.scale_to, p.until_step) for p in phases] == [
+        (32, 128, 5), (64, 128, None)]
+    shapes = [tuple(b.shape) for b in data.phased_dataset(phases, 0, str(photo_dir)).take(6)]
+    assert shapes == [(2, 32, 32, 3)] * 5 + [(2, 64, 64, 3)]
+    with pytest.raises(ValueError, match="--scale_to must be >= --image_size"):
+        StyleConfig(image_size=64, scale_to=32).validate()
+
+
 def test_no_small_phase_when_the_small_crop_is_not_smaller():
     phases = style_recipe.crop_phases(10, 64, 2, small_crop_size=128, small_crop_fraction=0.75)
     assert [(p.crop_size, p.until_step) for p in phases] == [(64, None)]

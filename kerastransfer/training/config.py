@@ -110,6 +110,10 @@ class StyleConfig(RunSettings):
                                                "crops throughout.")
     small_batch_size: typing.Optional[int] = setting(
         None, "Batch size of the small-crop phase (default --batch_size).")
+    scale_to: typing.Optional[int] = setting(
+        None, "Shorter side (px) the photos are scaled to before every crop is cut "
+              "(default --image_size): the scale of the content the network learns on, "
+              "apart from the crop size that sets a step's cost.")
 
     def validate(self):
         """Raises ValueError naming the first setting out of range."""
@@ -125,6 +129,8 @@ class StyleConfig(RunSettings):
         _check(self.small_crop_size >= 32, "--small_crop_size must be >= 32")
         _check(self.small_batch_size is None or self.small_batch_size >= 1,
                "--small_batch_size must be >= 1")
+        _check(self.scale_to is None or self.scale_to >= self.image_size,
+               "--scale_to must be >= --image_size")
         return self
 
     def network_config(self):

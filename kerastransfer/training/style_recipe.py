@@ -21,17 +21,19 @@ SAMPLE_SIZE = 512  # longer side of the sample photo in OUTPUT_DIR/samples
 
 
 def crop_phases(steps, image_size, batch_size, small_crop_size=None, small_crop_fraction=0.0,
-                small_batch_size=None):
+                small_batch_size=None, scale_to=None):
     """Progressive resizing: the first `small_crop_fraction` of the steps on
     `small_crop_size` crops cut at the scale of `image_size` training (about 4× cheaper
-    per step at half the side), the rest on `image_size` crops. The phases are fixed when
-    a run starts (`check_same_run`)."""
-    final = data.CropPhase(image_size, image_size, batch_size)
+    per step at half the side), the rest on `image_size` crops. Both cut from photos whose
+    shorter side is `scale_to` (default `image_size`). The phases are fixed when a run
+    starts (`check_same_run`)."""
+    scale_to = scale_to or image_size
+    final = data.CropPhase(image_size, scale_to, batch_size)
     small_steps = (int(round(steps * small_crop_fraction))
                    if small_crop_size and small_crop_size < image_size else 0)
     if small_steps <= 0:
         return [final]
-    small = data.CropPhase(small_crop_size, image_size, small_batch_size or batch_size,
+    small = data.CropPhase(small_crop_size, scale_to, small_batch_size or batch_size,
                            until_step=small_steps)
     return [small, final]
 
@@ -127,7 +129,7 @@ def train_style_network(style_image, output_dir, config=StyleConfig(), train_dir
     name = name or os.path.splitext(os.path.basename(style_image))[0]
     phases = crop_phases(config.steps, config.image_size, config.batch_size,
                          config.small_crop_size, config.small_crop_fraction,
-                         config.small_batch_size)
+                         config.small_batch_size, config.scale_to)
     network = config.network_config()
     run_config = {"style_image": sha256_of_file(style_image), "style_size": config.style_size,
                   **network}
