@@ -13,7 +13,7 @@ from conftest import REPO
 from kerastransfer.models.layers import (ConvLayer, InstanceNormalization, PixelHead,
                                          UpsampleConvLayer)
 from kerastransfer.models.transformer_net import TransformerNet
-from kerastransfer.training import data, loop, style_recipe, warm_start
+from kerastransfer.training import data, loop, run_folder, style_recipe, warm_start
 from kerastransfer.training.config import StyleConfig
 
 
@@ -172,7 +172,7 @@ def test_a_progressive_run_killed_in_either_phase_resumes_and_extends(tmp_path, 
 
     _train(tmp_path, style_path, photo_dir, 2, image_size=64, on_start=note)
     # the phases were fixed by the first start (2 steps → 1 small): a resumed run keeps them
-    config = json.load(open(tmp_path / "run" / style_recipe.RUN_CONFIG_FILE))
+    config = json.load(open(tmp_path / "run" / run_folder.RUN_CONFIG_FILE))
     assert config["crop_phases"][0]["until_step"] == 1
     _, record = _train(tmp_path, style_path, photo_dir, 6, image_size=64, on_start=note)
     assert started == [0, 2]

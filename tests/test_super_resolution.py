@@ -1,6 +1,7 @@
 import dataclasses
 import json
 import math
+import os
 
 import keras
 import numpy as np
@@ -402,6 +403,22 @@ def test_a_warm_start_from_a_shipped_name_is_recorded_with_its_version(tmp_path,
     # a resume after a newer version is shipped still names the one the run started from
     assert warm_start.started_from(str(run), lambda: "unused") == "sr_x4"
     assert warm_start.started_from_label(str(run)) == "sr_x4/4"
+
+
+def test_a_run_folder_of_another_scale_is_refused_before_training(tmp_path, photo_dir):
+    from kerastransfer.training import run_folder
+    from kerastransfer.training.config import SRConfig
+    from kerastransfer.training.sr_recipe import train_sr_network
+    run = str(tmp_path / "run")
+    run_folder.check_same_run(run, SRConfig(scale=4).network_config())  # a ×4 run's folder
+    with pytest.raises(ValueError, match=r"holds a run with --scale=4, not 8; use a new "
+                                         r"--output_dir$"):
+        train_sr_network(run, SRConfig(scale=8, steps=1, vgg_weights="random"),
+                         train_dir=str(photo_dir), verbose=0)
+    assert os.listdir(run) == [run_folder.RUN_CONFIG_FILE]  # nothing trained or written
+    # the same network goes on in the same folder
+    saved = run_folder.check_same_run(run, SRConfig(scale=4).network_config())
+    assert saved["scale"] == 4
 
 
 def test_patch_pipeline_is_deterministic_given_a_seed(photo_dir):

@@ -22,7 +22,7 @@ from kerastransfer.models.sr_net import SuperResolutionNet
 from kerastransfer.perceptual.loss_network import load_vgg16
 from kerastransfer.perceptual.objective import LossWeights, PerceptualObjective
 from kerastransfer.perceptual.vgg_weights import weights_fingerprint
-from kerastransfer.training import data, distribute, export_run, loop, warm_start
+from kerastransfer.training import data, distribute, export_run, loop, run_folder, warm_start
 from kerastransfer.training.config import SRConfig
 
 SR_LOSSES = ("feature", "pixel")
@@ -73,6 +73,7 @@ def train_sr_network(output_dir, config=SRConfig(), train_dir=None, tfds_name=No
     `strategy`: as in `style_recipe.train_style_network` (per-replica batch size; only
     the chief exports, the others return path None)."""
     config.validate()
+    run_folder.check_same_run(output_dir, config.network_config())
     init_from = warm_start.started_from(
         output_dir,
         lambda: check_warm_start(init_from, config.network_config()) if init_from else None)

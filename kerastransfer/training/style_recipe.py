@@ -3,17 +3,15 @@
 One function, `train_style_network`, that the command line and `tools/train_zoo` call:
 data → objective → fit (resumable) → float32 SavedModel with its full record.
 """
-import json
 import os
 
 import keras
 
-from kerastransfer import image_io
 from kerastransfer.artifact import STYLE_TASK, ModelRecord
 from kerastransfer.models.transformer_net import TransformerNet
 from kerastransfer.perceptual.objective import LossWeights, PerceptualObjective
 from kerastransfer.perceptual.vgg_weights import sha256_of_file
-from kerastransfer.training import data, distribute, export_run, loop, warm_start
+from kerastransfer.training import data, distribute, export_run, loop, run_folder, warm_start
 from kerastransfer.training.config import StyleConfig
 
 
@@ -38,28 +36,14 @@ def crop_phases(steps, image_size, batch_size, small_crop_size=None, small_crop_
     return [small, final]
 
 
-RUN_CONFIG_FILE = "run_config.json"
-
-
 def check_same_run(output_dir, config, phases):
     """Refuses to continue a run folder with another network or style, and keeps its crop
     phases: the first run writes `config` (flag name → value) and `phases` beside its
     checkpoints; later runs must match the config and train on the saved phases, so a
     finished run extended to more steps goes on at the full crop size. Returns the phases."""
-    path = os.path.join(output_dir, RUN_CONFIG_FILE)
-    if not os.path.exists(path):
-        os.makedirs(output_dir, exist_ok=True)
-        image_io.write_json(path, {**config, "crop_phases": [p.to_json() for p in phases]})
-        return phases
-    with open(path) as f:
-        saved = json.load(f)
-    for flag, value in config.items():
-        if flag in saved and saved[flag] != value:
-            what = ("another painting" if flag == "style_image"
-                    else f"--{flag}={saved[flag]}, not {value}")
-            raise ValueError(f"{output_dir} holds a run with {what}; use a new --output_dir "
-                             f"(with --init_from={os.path.join(output_dir, 'export')} to start "
-                             "from its network)")
+    hint = f" (with --init_from={os.path.join(output_dir, 'export')} to start from its network)"
+    saved = run_folder.check_same_run(
+        output_dir, config, {"crop_phases": [p.to_json() for p in phases]}, hint)
     if "crop_phases" not in saved:
         return phases
     return [data.CropPhase(**p) for p in saved["crop_phases"]]
