@@ -73,10 +73,10 @@ def train_sr_network(output_dir, config=SRConfig(), train_dir=None, tfds_name=No
     `strategy`: as in `style_recipe.train_style_network` (per-replica batch size; only
     the chief exports, the others return path None)."""
     config.validate()
-    run_folder.check_same_run(output_dir, config.network_config())
     init_from = warm_start.started_from(
         output_dir,
         lambda: check_warm_start(init_from, config.network_config()) if init_from else None)
+    run_folder.check_same_run(output_dir, config.network_config())
     if config.seed is not None:
         keras.utils.set_random_seed(config.seed)
     scale, loss = config.scale, config.loss
