@@ -103,8 +103,8 @@ class StyleConfig(RunSettings):
     final_lr_fraction: float = final_lr_fraction_setting(0.1)
     small_crop_size: int = setting(128, "Progressive resizing: crop size (px) of the first "
                                         "--small_crop_fraction of the steps, cut at "
-                                        "--image_size's (or --scale_to's) scale (no small phase unless it "
-                                        "is below --image_size).")
+                                        "--image_size's (or --scale_to's) scale (no small "
+                                        "phase unless it is below --image_size).")
     small_crop_fraction: float = setting(0.75, "Share of --steps on --small_crop_size "
                                                "crops, in [0, 1); 0 trains on --image_size "
                                                "crops throughout.")

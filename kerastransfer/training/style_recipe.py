@@ -41,9 +41,11 @@ def check_same_run(output_dir, config, phases):
     phases: the first run writes `config` (flag name → value) and `phases` beside its
     checkpoints; later runs must match the config and train on the saved phases, so a
     finished run extended to more steps goes on at the full crop size. Returns the phases."""
-    hint = f" (with --init_from={os.path.join(output_dir, 'export')} to start from its network)"
+    export = os.path.join(output_dir, "export")
     saved = run_folder.check_same_run(
-        output_dir, config, {"crop_phases": [p.to_json() for p in phases]}, hint)
+        output_dir, config, {"crop_phases": [p.to_json() for p in phases]},
+        hint=f" (with --init_from={export} to start from its network)",
+        described={"style_image": "another painting"})
     if "crop_phases" not in saved:
         return phases
     return [data.CropPhase(**p) for p in saved["crop_phases"]]
