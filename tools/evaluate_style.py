@@ -2,7 +2,7 @@
 
     python tools/evaluate_style.py --model=udnie[,runs/x/export,...] [--sizes=256,512,1024]
         [--lbfgs_iterations=300] [--lbfgs_init=noise,content] [--lbfgs_photos=12]
-        [--json=out.json] [--samples=DIR]
+        [--lbfgs_milestones=50,100] [--json=out.json] [--samples=DIR]
 
 For each model, on the 12 validation photos of `kerastransfer.evaluation.style_evaluation` (Set14 and
 BSD100; none is in the training folder), resized so the longer side is each size:
@@ -14,7 +14,10 @@ BSD100; none is in the training folder), resized so the longer side is each size
   paper's protocol for its Figure 5: i.i.d. uniform [0, 255] noise per pixel and channel,
   seed 0) and from the photo. Each run stops where it reaches the network. A curve
   depends only on the objective and the photo, so it is kept in --cache_dir (committed:
-  tools/lbfgs_curves) for every later model of the same objective;
+  tools/lbfgs_curves) for every later model of the same objective. With
+  --lbfgs_milestones each curve runs to --lbfgs_iterations instead, and the objective it
+  has after each milestone is reported as a multiple of the network's: how much lower the
+  network's objective would have to be to be worth that many iterations;
 - the blob score at every size (`style_evaluation.blob_score`): mean and largest.
 
 Prints a Markdown table, one row per model; --json keeps every photo's numbers.
@@ -35,6 +38,10 @@ flags.DEFINE_integer("objective_size", 512, "Longer side for the objective and L
 flags.DEFINE_integer("lbfgs_iterations", 300, "L-BFGS iterations per photo (0: skip).")
 flags.DEFINE_list("lbfgs_init", ["noise", "content"], "L-BFGS starting points.")
 flags.DEFINE_integer("lbfgs_photos", 12, "Run L-BFGS on the first N validation photos.")
+flags.DEFINE_list("lbfgs_milestones", [],
+                  "Also run each curve to --lbfgs_iterations instead of stopping where it "
+                  "reaches the network, and report its objective after each of these "
+                  "iterations against the network's (e.g. 50,100: the paper's range).")
 flags.DEFINE_string("cache_dir", os.path.join(REPO, "tools", "lbfgs_curves"),
                     "Cache of L-BFGS curves.")
 flags.DEFINE_string("json", None, "Also write every photo's numbers here.")
@@ -75,12 +82,16 @@ def evaluate(name):
                             styled, overwrite=True)
             if FLAGS.lbfgs_iterations and index < FLAGS.lbfgs_photos:
                 from kerastransfer.perceptual.gatys import first_iteration_reaching
+                milestones = [int(m) for m in FLAGS.lbfgs_milestones]
                 for init in FLAGS.lbfgs_init:
-                    history = se.lbfgs_history(objective, photo, FLAGS.lbfgs_iterations, init,
-                                               FLAGS.cache_dir, cache_key,
-                                               target=row["network"]["total"])
+                    history = se.lbfgs_history(
+                        objective, photo, FLAGS.lbfgs_iterations, init, FLAGS.cache_dir,
+                        cache_key, target=None if milestones else row["network"]["total"])
                     row[f"iterations_from_{init}"] = first_iteration_reaching(
                         history, row["network"]["total"])
+                    if milestones:
+                        row[f"lbfgs_from_{init}"] = {
+                            m: history[m - 1] for m in milestones if m <= len(history)}
         photos.append(row)
         beyond = f"> {FLAGS.lbfgs_iterations}"
         print(f"{record.name} {relative}: objective {row['network']['total']:.3f} "
@@ -109,6 +120,12 @@ def summarise(photos):
             continue
         iterations = [p[f"iterations_from_{init}"] or np.inf for p in done]
         summary[f"iterations_from_{init}"] = float(np.median(iterations))
+        for milestone in map(int, FLAGS.lbfgs_milestones):
+            # How far the network's objective is from what `milestone` iterations reach.
+            ratios = [p[f"lbfgs_from_{init}"][milestone] / p["network"]["total"]
+                      for p in done if milestone in p.get(f"lbfgs_from_{init}", {})]
+            if ratios:
+                summary[f"lbfgs_from_{init}_at_{milestone}"] = float(np.median(ratios))
     return summary
 
 
@@ -129,6 +146,12 @@ def print_table(results):
                   for i in inits]
         cells += [f"{s[k][0]:.2f} / {s[k][1]:.2f}" for k in sizes]
         print("| " + " | ".join(cells) + " |")
+    for r in results:
+        for key, ratio in r["summary"].items():
+            if key.startswith("lbfgs_from_"):
+                init, milestone = key[len("lbfgs_from_"):].split("_at_")
+                print(f"{r['model']}: L-BFGS from {init} after {milestone} iterations is at "
+                      f"{ratio:.3f}× the network's objective (median over photos)")
 
 
 def main(argv):
