@@ -156,6 +156,10 @@ def print_table(results):
 
 def main(argv):
     del argv
+    for milestone in FLAGS.lbfgs_milestones:
+        if not milestone.isdigit() or not 1 <= int(milestone) <= FLAGS.lbfgs_iterations:
+            raise SystemExit(f"error: --lbfgs_milestones: {milestone!r} is not an iteration "
+                             f"from 1 to --lbfgs_iterations ({FLAGS.lbfgs_iterations})")
     results = [evaluate(name) for name in FLAGS.model]
     print_table(results)
     if FLAGS.json:
