@@ -82,7 +82,7 @@ def evaluate(name):
                             styled, overwrite=True)
             if FLAGS.lbfgs_iterations and index < FLAGS.lbfgs_photos:
                 from kerastransfer.perceptual.gatys import first_iteration_reaching
-                milestones = [int(m) for m in FLAGS.lbfgs_milestones]
+                milestones = milestone_iterations()
                 for init in FLAGS.lbfgs_init:
                     history = se.lbfgs_history(
                         objective, photo, FLAGS.lbfgs_iterations, init, FLAGS.cache_dir,
@@ -120,13 +120,18 @@ def summarise(photos):
             continue
         iterations = [p[f"iterations_from_{init}"] or np.inf for p in done]
         summary[f"iterations_from_{init}"] = float(np.median(iterations))
-        for milestone in map(int, FLAGS.lbfgs_milestones):
+        for milestone in milestone_iterations():
             # How far the network's objective is from what `milestone` iterations reach.
             ratios = [p[f"lbfgs_from_{init}"][milestone] / p["network"]["total"]
                       for p in done if milestone in p.get(f"lbfgs_from_{init}", {})]
             if ratios:
-                summary[f"lbfgs_from_{init}_at_{milestone}"] = float(np.median(ratios))
+                summary.setdefault("lbfgs_at_milestones", {}).setdefault(init, {})[
+                    milestone] = float(np.median(ratios))
     return summary
+
+
+def milestone_iterations():
+    return [int(milestone) for milestone in FLAGS.lbfgs_milestones]
 
 
 def print_table(results):
@@ -147,9 +152,8 @@ def print_table(results):
         cells += [f"{s[k][0]:.2f} / {s[k][1]:.2f}" for k in sizes]
         print("| " + " | ".join(cells) + " |")
     for r in results:
-        for key, ratio in r["summary"].items():
-            if key.startswith("lbfgs_from_"):
-                init, milestone = key[len("lbfgs_from_"):].split("_at_")
+        for init, ratios in r["summary"].get("lbfgs_at_milestones", {}).items():
+            for milestone, ratio in ratios.items():
                 print(f"{r['model']}: L-BFGS from {init} after {milestone} iterations is at "
                       f"{ratio:.3f}× the network's objective (median over photos)")
 
