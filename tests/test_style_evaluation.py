@@ -61,8 +61,8 @@ def test_lbfgs_curves_are_cached_per_objective_and_photo(tmp_path, monkeypatch):
     from kerastransfer.perceptual import gatys
     calls = []
 
-    def fake_optimize(objective, photo, iterations, init, seed, stop_at=None):
-        calls.append(init)
+    def fake_optimize(objective, photo, iterations, method, init, seed, stop_at=None):
+        calls.append(init if method == "lbfgs" else f"{init} {method}")
         return None, [10.0 - i for i in range(iterations)]
 
     monkeypatch.setattr(gatys, "optimize_image", fake_optimize)
@@ -74,6 +74,9 @@ def test_lbfgs_curves_are_cached_per_objective_and_photo(tmp_path, monkeypatch):
     se.lbfgs_history(None, photo, 5, "noise", str(tmp_path), {"loss": "b"})
     se.lbfgs_history(None, photo, 5, "content", str(tmp_path), key)
     assert calls == ["noise", "noise", "content"]
+    se.lbfgs_history(None, photo, 5, "noise", str(tmp_path), key, method="lbfgs_fixed_step")
+    se.lbfgs_history(None, photo, 5, "noise", str(tmp_path), key, method="lbfgs_fixed_step")
+    assert calls[3:] == ["noise lbfgs_fixed_step"]
 
 
 def test_an_lbfgs_curve_stops_at_the_target_and_is_reused_when_it_answers(tmp_path,
@@ -81,7 +84,7 @@ def test_an_lbfgs_curve_stops_at_the_target_and_is_reused_when_it_answers(tmp_pa
     from kerastransfer.perceptual import gatys
     calls = []
 
-    def fake_optimize(objective, photo, iterations, init, seed, stop_at=None):
+    def fake_optimize(objective, photo, iterations, method, init, seed, stop_at=None):
         calls.append((iterations, stop_at))
         history = []
         for i in range(iterations):

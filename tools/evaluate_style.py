@@ -2,7 +2,8 @@
 
     python tools/evaluate_style.py --model=udnie[,runs/x/export,...] [--sizes=256,512,1024]
         [--lbfgs_iterations=300] [--lbfgs_init=noise,content] [--lbfgs_photos=12]
-        [--lbfgs_milestones=50,100] [--json=out.json] [--samples=DIR]
+        [--lbfgs_milestones=50,100] [--lbfgs_method=lbfgs_fixed_step] [--json=out.json]
+        [--samples=DIR]
 
 For each model, on the 12 validation photos of `kerastransfer.evaluation.style_evaluation` (Set14 and
 BSD100; none is in the training folder), resized so the longer side is each size:
@@ -17,7 +18,10 @@ BSD100; none is in the training folder), resized so the longer side is each size
   tools/lbfgs_curves) for every later model of the same objective. With
   --lbfgs_milestones each curve runs to --lbfgs_iterations instead, and the objective it
   has after each milestone is reported as a multiple of the network's: how much lower the
-  network's objective would have to be to be worth that many iterations;
+  network's objective would have to be to be worth that many iterations. The optimiser
+  is SciPy's L-BFGS-B, whose every iteration searches along the line; with
+  --lbfgs_method=lbfgs_fixed_step it is Torch's optim.lbfgs as the paper's Torch baseline
+  ran it (a step of 1, no line search: one evaluation an iteration);
 - the blob score at every size (`style_evaluation.blob_score`): mean and largest.
 
 Prints a Markdown table, one row per model; --json keeps every photo's numbers.
@@ -36,12 +40,18 @@ flags.DEFINE_string("styles_dir", os.path.join(SHARED, "styles"),
 flags.DEFINE_list("sizes", ["256", "512", "1024"], "Longer sides for the blob score.")
 flags.DEFINE_integer("objective_size", 512, "Longer side for the objective and L-BFGS.")
 flags.DEFINE_integer("lbfgs_iterations", 300, "L-BFGS iterations per photo (0: skip).")
-flags.DEFINE_list("lbfgs_init", ["noise", "content"], "L-BFGS starting points.")
+flags.DEFINE_list("lbfgs_init", ["noise", "content"],
+                  "L-BFGS starting points: noise (uniform [0, 255]), content (the photo), "
+                  "grey_noise (the ImageNet mean plus N(0, 1), as the paper's released Torch "
+                  "baseline starts).")
 flags.DEFINE_integer("lbfgs_photos", 12, "Run L-BFGS on the first N validation photos.")
 flags.DEFINE_list("lbfgs_milestones", [],
                   "Also run each curve to --lbfgs_iterations instead of stopping where it "
                   "reaches the network, and report its objective after each of these "
                   "iterations against the network's (e.g. 50,100: the paper's range).")
+flags.DEFINE_enum("lbfgs_method", "lbfgs", ["lbfgs", "lbfgs_fixed_step"],
+                  "lbfgs: SciPy's L-BFGS-B with a line search; lbfgs_fixed_step: Torch's "
+                  "optim.lbfgs defaults, which the paper's baseline ran.")
 flags.DEFINE_string("cache_dir", os.path.join(REPO, "tools", "lbfgs_curves"),
                     "Cache of L-BFGS curves.")
 flags.DEFINE_string("json", None, "Also write every photo's numbers here.")
@@ -86,7 +96,8 @@ def evaluate(name):
                 for init in FLAGS.lbfgs_init:
                     history = se.lbfgs_history(
                         objective, photo, FLAGS.lbfgs_iterations, init, FLAGS.cache_dir,
-                        cache_key, target=None if milestones else row["network"]["total"])
+                        cache_key, target=None if milestones else row["network"]["total"],
+                        method=FLAGS.lbfgs_method)
                     row[f"iterations_from_{init}"] = first_iteration_reaching(
                         history, row["network"]["total"])
                     if milestones:
@@ -160,6 +171,10 @@ def print_table(results):
 
 def main(argv):
     del argv
+    for init in FLAGS.lbfgs_init:
+        if init not in ("noise", "content", "grey_noise"):
+            raise SystemExit(f"error: --lbfgs_init: {init!r} is not noise, content or "
+                             "grey_noise")
     for milestone in FLAGS.lbfgs_milestones:
         if not milestone.isdigit() or not 1 <= int(milestone) <= FLAGS.lbfgs_iterations:
             raise SystemExit(f"error: --lbfgs_milestones: {milestone!r} is not an iteration "

@@ -20,8 +20,12 @@ flags.DEFINE_string("styles_dir", None, "Where --like_model looks for the painti
                     "record names when the model does not carry it (older exports).")
 flags.DEFINE_string("output", None, "Output image (.png, .jpg, ...).")
 flags.DEFINE_integer("iterations", 500, "L-BFGS iterations or Adam steps, >= 1.")
-flags.DEFINE_enum("method", "lbfgs", ["lbfgs", "adam"], "Optimiser.")
-flags.DEFINE_enum("init", "content", ["content", "noise"], "Starting image.")
+flags.DEFINE_enum("method", "lbfgs", ["lbfgs", "lbfgs_fixed_step", "adam"],
+                  "Optimiser: lbfgs is SciPy's L-BFGS-B with a line search; lbfgs_fixed_step "
+                  "is Torch's optim.lbfgs as the paper ran it (no line search).")
+flags.DEFINE_enum("init", "content", ["content", "noise", "grey_noise"],
+                  "Starting image: the photo, uniform [0, 255] noise, or the ImageNet mean "
+                  "colour plus N(0, 1) noise (the paper's released Torch baseline).")
 flags.DEFINE_float("learning_rate", 10.0, "Adam step size in pixel units, > 0.")
 flags.DEFINE_integer("image_size", 256, "Shorter side of the content image in pixels, >= 32.")
 flags.DEFINE_integer("style_size", 256, "Longer side of the style image in pixels, >= 32.")

@@ -122,7 +122,7 @@ def model_objective(model, styles_dirs):
 
 
 def lbfgs_history(objective, photo, iterations, init, cache_dir=None, cache_key=None,
-                  seed=0, target=None):
+                  seed=0, target=None, method="lbfgs"):
     """The objective after each L-BFGS iteration on `photo` from `init` ("noise": i.i.d.
     uniform [0, 255] per pixel and channel, `seed`; "content": the photo), cached in
     `cache_dir` under `cache_key` (a dict naming the objective), since every network of
@@ -130,10 +130,12 @@ def lbfgs_history(objective, photo, iterations, init, cache_dir=None, cache_key=
 
     With `target` (a network's objective) the run stops at the first iteration that
     reaches it, so counting iterations costs only those; a cached curve is reused when it
-    is `iterations` long or already reaches `target`."""
+    is `iterations` long or already reaches `target`. `method` is `gatys.optimize_image`'s
+    (its curves are cached apart; "lbfgs" keeps the key the cache has always had)."""
     path, cached = None, []
     if cache_dir and cache_key is not None:
-        key = json.dumps({**cache_key, "init": init, "seed": seed,
+        method_key = {} if method == "lbfgs" else {"method": method}
+        key = json.dumps({**cache_key, **method_key, "init": init, "seed": seed,
                           "photo_sha256": hashlib.sha256(photo.tobytes()).hexdigest(),
                           "shape": list(photo.shape)}, sort_keys=True)
         path = os.path.join(cache_dir, hashlib.sha256(key.encode()).hexdigest()[:24] + ".json")
@@ -144,7 +146,8 @@ def lbfgs_history(objective, photo, iterations, init, cache_dir=None, cache_key=
                 return cached[:iterations]
     from kerastransfer.perceptual import gatys
     _, history = gatys.optimize_image(objective, photo[np.newaxis].astype(np.float32),
-                                      iterations, init=init, seed=seed, stop_at=target)
+                                      iterations, method=method, init=init, seed=seed,
+                                      stop_at=target)
     if path and len(history) > len(cached):  # runs are deterministic: keep the longer one
         os.makedirs(cache_dir, exist_ok=True)
         write_json(path, {"key": json.loads(key), "history": history})

@@ -1,11 +1,15 @@
 """The optimisation baseline (Gatys et al. 2016): minimise the perceptual objective over
 the pixels of one image, with the same `PerceptualObjective` the networks train on.
 
-L-BFGS (SciPy's L-BFGS-B, pixels bounded to [0, 255]) as in the paper; Adam as an option.
+L-BFGS (SciPy's L-BFGS-B, pixels bounded to [0, 255]) as in the paper; the fixed-step
+L-BFGS of Torch's optim.lbfgs, the paper's framework, to measure against its counts; Adam
+as an option.
 """
 import numpy as np
 import scipy.optimize
 import tensorflow as tf
+
+from kerastransfer.perceptual.vgg_weights import CAFFE_MEAN_RGB
 
 
 def _value_and_gradient(objective, content, content_targets):
@@ -26,8 +30,11 @@ def optimize_image(objective, content, iterations, method="lbfgs", init="content
         objective: a `PerceptualObjective` with its style already set.
         content: float32 [1, H, W, 3] in [0, 255].
         iterations: L-BFGS iterations or Adam steps.
-        method: "lbfgs" or "adam".
-        init: "content" or "noise".
+        method: "lbfgs" (SciPy, with a line search), "lbfgs_fixed_step" (Torch's
+            optim.lbfgs defaults: no line search, one evaluation an iteration) or "adam".
+        init: "content", "noise" (i.i.d. uniform [0, 255]) or "grey_noise" (the ImageNet
+            mean colour plus N(0, 1) per pixel and channel: the start of the Torch
+            baseline released with the paper, fast-neural-style's slow_neural_style.lua).
         on_iteration: called as on_iteration(iteration, objective) after each one
             (1-based), e.g. for a progress bar.
         stop_at: stop after the first iteration whose objective is at or below it (to
@@ -42,14 +49,19 @@ def optimize_image(objective, content, iterations, method="lbfgs", init="content
         start = content.numpy()
     elif init == "noise":
         start = np.random.RandomState(seed).uniform(0, 255, content.shape).astype(np.float32)
+    elif init == "grey_noise":
+        start = (CAFFE_MEAN_RGB + np.random.RandomState(seed).standard_normal(
+            content.shape)).astype(np.float32)
     else:
-        raise ValueError(f"init must be 'content' or 'noise', got {init!r}")
+        raise ValueError(f"init must be 'content', 'noise' or 'grey_noise', got {init!r}")
     history = _History(on_iteration, stop_at)
     if method == "lbfgs":
         return _lbfgs(step, start, iterations, history)
+    if method == "lbfgs_fixed_step":
+        return _lbfgs_fixed_step(step, start, iterations, history)
     if method == "adam":
         return _adam(step, start, iterations, learning_rate, history)
-    raise ValueError(f"method must be 'lbfgs' or 'adam', got {method!r}")
+    raise ValueError(f"method must be 'lbfgs', 'lbfgs_fixed_step' or 'adam', got {method!r}")
 
 
 class _History(list):
@@ -91,6 +103,52 @@ def _lbfgs(step, start, iterations, history):
         options={"maxiter": iterations, "maxfun": iterations * 3, "maxcor": 20,
                  "ftol": 0.0, "gtol": 0.0})
     return result.x.reshape(shape).astype(np.float32), list(history)
+
+
+def _lbfgs_fixed_step(step, start, iterations, history, corrections=100):
+    """L-BFGS as Torch's optim.lbfgs runs it with its defaults, which the paper's Torch
+    baseline used: the two-loop direction with `corrections` pairs, no line search, a step
+    of 1 (the first scaled to 1 / |gradient|_1), one evaluation an iteration; projected
+    onto [0, 255] after each step, as the paper clips its baseline. Hand-written: SciPy's
+    L-BFGS-B always searches along the line, so its iterations do more than these."""
+    shape = start.shape
+
+    def evaluate(x):
+        value, grad = step(tf.constant(x.reshape(shape), tf.float32))
+        return float(value), grad.numpy().astype(np.float64).ravel()
+
+    x = start.astype(np.float64).ravel()
+    value, grad = evaluate(x)
+    steps, changes = [], []  # s_k = x_{k+1} - x_k and y_k = g_{k+1} - g_k, oldest first
+    hessian_scale = 1.0
+    for iteration in range(iterations):
+        direction = -grad
+        if iteration == 0:
+            direction = direction * min(1.0, 1.0 / np.abs(grad).sum())
+        else:
+            alphas = []
+            for s, y in zip(reversed(steps), reversed(changes)):
+                alpha = (s @ direction) / (y @ s)
+                direction = direction - alpha * y
+                alphas.append(alpha)
+            direction = direction * hessian_scale
+            for (s, y), alpha in zip(zip(steps, changes), reversed(alphas)):
+                direction = direction + s * (alpha - (y @ direction) / (y @ s))
+        new_x = np.clip(x + direction, 0.0, 255.0)
+        new_value, new_grad = evaluate(new_x)
+        s, y = new_x - x, new_grad - grad
+        if y @ s > 1e-10:  # keep only pairs that keep the inverse Hessian positive definite
+            steps.append(s)
+            changes.append(y)
+            hessian_scale = (y @ s) / (y @ y)
+            if len(steps) > corrections:
+                steps.pop(0)
+                changes.pop(0)
+        x, value, grad = new_x, new_value, new_grad
+        history.append(value)
+        if history.reached:
+            break
+    return x.reshape(shape).astype(np.float32), list(history)
 
 
 def _adam(step, start, iterations, learning_rate, history):
