@@ -117,7 +117,7 @@ def evaluate(name):
 def summarise(photos):
     import numpy as np
     network = [p["network"]["total"] for p in photos]
-    summary = {"objective": float(np.mean(network)),
+    summary = {"lbfgs_method": FLAGS.lbfgs_method, "objective": float(np.mean(network)),
                "vs_photo": float(np.mean([p["network"]["total"] / p["photo_objective"]
                                           for p in photos])),
                "worse_than_photo": sum(p["network"]["total"] >= p["photo_objective"]
@@ -149,7 +149,8 @@ def print_table(results):
     sizes = [key for key in results[0]["summary"] if key.startswith("blob_")]
     inits = [i for i in FLAGS.lbfgs_init if f"iterations_from_{i}" in results[0]["summary"]]
     print(f"\n{len(results[0]['photos'])} validation photos; objective at "
-          f"{FLAGS.objective_size} px; L-BFGS up to {FLAGS.lbfgs_iterations} iterations\n")
+          f"{FLAGS.objective_size} px; L-BFGS ({FLAGS.lbfgs_method}) up to "
+          f"{FLAGS.lbfgs_iterations} iterations\n")
     header = ["model", "objective", "÷ photo's", "photos not beaten"]
     header += [f"iterations from {i} (median)" for i in inits]
     header += [f"blob score {k[5:]} px (mean / max)" for k in sizes]

@@ -124,7 +124,8 @@ def model_objective(model, styles_dirs):
 def lbfgs_history(objective, photo, iterations, init, cache_dir=None, cache_key=None,
                   seed=0, target=None, method="lbfgs"):
     """The objective after each L-BFGS iteration on `photo` from `init` ("noise": i.i.d.
-    uniform [0, 255] per pixel and channel, `seed`; "content": the photo), cached in
+    uniform [0, 255] per pixel and channel, `seed`; "content": the photo; "grey_noise":
+    the ImageNet mean plus N(0, 1)), cached in
     `cache_dir` under `cache_key` (a dict naming the objective), since every network of
     the same objective is compared with the same curve.
 

@@ -11,6 +11,10 @@ import tensorflow as tf
 
 from kerastransfer.perceptual.vgg_weights import CAFFE_MEAN_RGB
 
+# The starting images optimize_image knows (the CLIs list them again: they import
+# TensorFlow only once their flags are parsed).
+INITS = ("content", "noise", "grey_noise")
+
 
 def _value_and_gradient(objective, content, content_targets):
     @tf.function(input_signature=[tf.TensorSpec(content.shape, tf.float32)])
@@ -53,7 +57,7 @@ def optimize_image(objective, content, iterations, method="lbfgs", init="content
         start = (CAFFE_MEAN_RGB + np.random.RandomState(seed).standard_normal(
             content.shape)).astype(np.float32)
     else:
-        raise ValueError(f"init must be 'content', 'noise' or 'grey_noise', got {init!r}")
+        raise ValueError(f"init must be one of {', '.join(INITS)}, got {init!r}")
     history = _History(on_iteration, stop_at)
     if method == "lbfgs":
         return _lbfgs(step, start, iterations, history)
@@ -106,11 +110,12 @@ def _lbfgs(step, start, iterations, history):
 
 
 def _lbfgs_fixed_step(step, start, iterations, history, corrections=100):
-    """L-BFGS as Torch's optim.lbfgs runs it with its defaults, which the paper's Torch
-    baseline used: the two-loop direction with `corrections` pairs, no line search, a step
-    of 1 (the first scaled to 1 / |gradient|_1), one evaluation an iteration; projected
-    onto [0, 255] after each step, as the paper clips its baseline. Hand-written: SciPy's
-    L-BFGS-B always searches along the line, so its iterations do more than these."""
+    """L-BFGS as Torch's optim.lbfgs runs it with its defaults (the paper's framework):
+    the two-loop direction with `corrections` pairs, no line search, a step of 1 (the
+    first scaled by min(1, 1 / |gradient|_1)), one evaluation an iteration; projected onto
+    [0, 255] after each step, as the paper says it clips its baseline. Hand-written:
+    SciPy's L-BFGS-B always searches along the line, so its iterations do more than these.
+    Keeps 2 x `corrections` float64 images (about 0.8 GB at 512 x 341 px)."""
     shape = start.shape
 
     def evaluate(x):
@@ -118,33 +123,34 @@ def _lbfgs_fixed_step(step, start, iterations, history, corrections=100):
         return float(value), grad.numpy().astype(np.float64).ravel()
 
     x = start.astype(np.float64).ravel()
-    value, grad = evaluate(x)
-    steps, changes = [], []  # s_k = x_{k+1} - x_k and y_k = g_{k+1} - g_k, oldest first
-    hessian_scale = 1.0
+    _, grad = evaluate(x)
+    # oldest first: s = x_{k+1} - x_k, y = g_{k+1} - g_k and rho = 1 / (y . s)
+    steps, gradient_changes, rhos = [], [], []
+    inverse_hessian_scale = 1.0
     for iteration in range(iterations):
         direction = -grad
         if iteration == 0:
             direction = direction * min(1.0, 1.0 / np.abs(grad).sum())
         else:
             alphas = []
-            for s, y in zip(reversed(steps), reversed(changes)):
-                alpha = (s @ direction) / (y @ s)
+            for s, y, rho in zip(reversed(steps), reversed(gradient_changes), reversed(rhos)):
+                alpha = rho * (s @ direction)
                 direction = direction - alpha * y
                 alphas.append(alpha)
-            direction = direction * hessian_scale
-            for (s, y), alpha in zip(zip(steps, changes), reversed(alphas)):
-                direction = direction + s * (alpha - (y @ direction) / (y @ s))
+            direction = direction * inverse_hessian_scale
+            for s, y, rho, alpha in zip(steps, gradient_changes, rhos, reversed(alphas)):
+                direction = direction + s * (alpha - rho * (y @ direction))
         new_x = np.clip(x + direction, 0.0, 255.0)
-        new_value, new_grad = evaluate(new_x)
+        value, new_grad = evaluate(new_x)
         s, y = new_x - x, new_grad - grad
         if y @ s > 1e-10:  # keep only pairs that keep the inverse Hessian positive definite
             steps.append(s)
-            changes.append(y)
-            hessian_scale = (y @ s) / (y @ y)
+            gradient_changes.append(y)
+            rhos.append(1.0 / (y @ s))
+            inverse_hessian_scale = (y @ s) / (y @ y)
             if len(steps) > corrections:
-                steps.pop(0)
-                changes.pop(0)
-        x, value, grad = new_x, new_value, new_grad
+                del steps[0], gradient_changes[0], rhos[0]
+        x, grad = new_x, new_grad
         history.append(value)
         if history.reached:
             break
