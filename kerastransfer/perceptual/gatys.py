@@ -87,12 +87,17 @@ class _History(list):
         return self.stop_at is not None and bool(self) and self[-1] <= self.stop_at
 
 
-def _lbfgs(step, start, iterations, history):
-    shape = start.shape
-
-    def fun(flat):
+def _on_flat_float64(step, shape):
+    """`step` for the flat float64 vectors both L-BFGS loops work on."""
+    def evaluate(flat):
         value, grad = step(tf.constant(flat.reshape(shape), tf.float32))
         return float(value), grad.numpy().astype(np.float64).ravel()
+    return evaluate
+
+
+def _lbfgs(step, start, iterations, history):
+    shape = start.shape
+    fun = _on_flat_float64(step, shape)
 
     def record(intermediate_result):
         history.append(float(intermediate_result.fun))
@@ -117,11 +122,7 @@ def _lbfgs_fixed_step(step, start, iterations, history, corrections=100):
     SciPy's L-BFGS-B always searches along the line, so its iterations do more than these.
     Keeps 2 x `corrections` float64 images (about 0.8 GB at 512 x 341 px)."""
     shape = start.shape
-
-    def evaluate(x):
-        value, grad = step(tf.constant(x.reshape(shape), tf.float32))
-        return float(value), grad.numpy().astype(np.float64).ravel()
-
+    evaluate = _on_flat_float64(step, shape)
     x = start.astype(np.float64).ravel()
     _, grad = evaluate(x)
     # oldest first: s = x_{k+1} - x_k, y = g_{k+1} - g_k and rho = 1 / (y . s)
