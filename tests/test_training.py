@@ -56,6 +56,9 @@ def test_resume_continues_to_the_requested_step_count(tmp_path):
                             checkpoint_every=2, verbose=0)
     assert second["steps"] == 7
     assert len(second["history"]["total"]) == 4  # intervals 0-1, 2-3, 4-5, 6
+    # The clock adds the second run's time to the first's, in wall and in CPU seconds.
+    assert second["wall_seconds"] > first["wall_seconds"] > 0
+    assert second["cpu_seconds"] > first["cpu_seconds"] > 0
 
 
 @pytest.mark.slow

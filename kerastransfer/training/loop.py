@@ -157,25 +157,33 @@ class AtomicBackupAndRestore(keras.callbacks.BackupAndRestore):
 
 
 class WallClock(keras.callbacks.Callback):
-    """Adds up training seconds across resumed runs in `path` (JSON), per checkpoint."""
+    """Adds up training seconds across resumed runs in `path` (JSON), per checkpoint:
+    wall time, and this process's CPU time over all its threads, the measure of what a
+    run cost on a machine with a given number of cores."""
 
     def __init__(self, path):
         super().__init__()
         self.path = path
-        self.previous = 0.0
+        self.previous = self.previous_cpu = 0.0
         if os.path.exists(path):
             with open(path) as f:
-                self.previous = json.load(f).get("wall_seconds", 0.0)
+                state = json.load(f)
+            self.previous = state.get("wall_seconds", 0.0)
+            self.previous_cpu = state.get("cpu_seconds", 0.0)
 
     def on_train_begin(self, logs=None):
         self.start = time.time()
-        self.saved = self.previous
+        self.start_cpu = time.process_time()
 
     def seconds(self):
         return self.previous + time.time() - self.start
 
+    def cpu_seconds(self):
+        return self.previous_cpu + time.process_time() - self.start_cpu
+
     def on_epoch_end(self, epoch, logs=None):
         image_io.write_json(self.path, {"wall_seconds": self.seconds(),
+                                        "cpu_seconds": self.cpu_seconds(),
                                         "step": optimizer_step(self.model)})
 
 
@@ -313,6 +321,7 @@ def train(trainer, dataset, steps, output_dir, checkpoint_every=100, log_every=1
     if nan_guard.bad_step is not None:
         raise FloatingPointError(f"loss became NaN or infinite at step {nan_guard.bad_step}")
     return {"history": read_history(output_dir), "wall_seconds": clock.seconds(),
+            "cpu_seconds": clock.cpu_seconds(),
             "steps": optimizer_step(trainer), "started_at": start,
             "weights_sha256": weights_fingerprint(trainer.transformer)}
 
@@ -349,6 +358,7 @@ def train_record(result, data_name, batch_size, image_size, learning_rate, preci
               "image_size": image_size, "learning_rate": learning_rate, "optimizer": "Adam",
               "data": data_name, "precision": precision, "jit_compile": jit_compile,
               "wall_seconds": round(result["wall_seconds"], 1),
+              "cpu_seconds": round(result["cpu_seconds"], 1),
               "machine": machine_description(),
               "finished": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
               "weights_sha256": result["weights_sha256"]}
