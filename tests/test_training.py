@@ -61,6 +61,17 @@ def test_resume_continues_to_the_requested_step_count(tmp_path):
     assert second["cpu_seconds"] > first["cpu_seconds"] > 0
 
 
+def test_a_clock_resumed_without_cpu_time_reports_none_rather_than_a_partial_sum(tmp_path):
+    state = tmp_path / "train_state.json"
+    state.write_text(json.dumps({"wall_seconds": 120.0, "step": 50}))  # an older clock
+    resumed = loop.TrainingClock(str(state))
+    resumed.on_train_begin()
+    assert resumed.seconds() >= 120.0 and resumed.cpu_seconds() is None
+    fresh = loop.TrainingClock(str(tmp_path / "none.json"))
+    fresh.on_train_begin()
+    assert fresh.cpu_seconds() >= 0.0
+
+
 @pytest.mark.slow
 def test_nan_loss_stops_training_naming_the_step(tmp_path):
     trainer = tiny_trainer()

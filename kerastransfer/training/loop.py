@@ -156,10 +156,11 @@ class AtomicBackupAndRestore(keras.callbacks.BackupAndRestore):
                             {"epoch": self._current_epoch, "batch": self._last_batch_seen})
 
 
-class WallClock(keras.callbacks.Callback):
+class TrainingClock(keras.callbacks.Callback):
     """Adds up training seconds across resumed runs in `path` (JSON), per checkpoint:
     wall time, and this process's CPU time over all its threads, the measure of what a
-    run cost on a machine with a given number of cores."""
+    run cost on a machine with a given number of cores. CPU time is None for a run
+    resumed from a clock that did not keep it: a partial sum would understate it."""
 
     def __init__(self, path):
         super().__init__()
@@ -169,7 +170,7 @@ class WallClock(keras.callbacks.Callback):
             with open(path) as f:
                 state = json.load(f)
             self.previous = state.get("wall_seconds", 0.0)
-            self.previous_cpu = state.get("cpu_seconds", 0.0)
+            self.previous_cpu = state.get("cpu_seconds", 0.0 if not self.previous else None)
 
     def on_train_begin(self, logs=None):
         self.start = time.time()
@@ -179,12 +180,15 @@ class WallClock(keras.callbacks.Callback):
         return self.previous + time.time() - self.start
 
     def cpu_seconds(self):
+        if self.previous_cpu is None:
+            return None
         return self.previous_cpu + time.process_time() - self.start_cpu
 
     def on_epoch_end(self, epoch, logs=None):
-        image_io.write_json(self.path, {"wall_seconds": self.seconds(),
-                                        "cpu_seconds": self.cpu_seconds(),
-                                        "step": optimizer_step(self.model)})
+        state = {"wall_seconds": self.seconds(), "step": optimizer_step(self.model)}
+        if self.cpu_seconds() is not None:
+            state["cpu_seconds"] = self.cpu_seconds()
+        image_io.write_json(self.path, state)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -296,7 +300,7 @@ def train(trainer, dataset, steps, output_dir, checkpoint_every=100, log_every=1
     if on_start is not None:
         on_start(start)
     chief = distribute.is_chief(strategy)
-    clock = WallClock(os.path.join(own_dir, "train_state.json"))
+    clock = TrainingClock(os.path.join(own_dir, "train_state.json"))
     nan_guard = StopOnNaN()
     # Order matters for a kill between callbacks: the loss row and the clock are written
     # before the checkpoint, so a kill in between repeats an interval (read_history keeps
@@ -358,10 +362,11 @@ def train_record(result, data_name, batch_size, image_size, learning_rate, preci
               "image_size": image_size, "learning_rate": learning_rate, "optimizer": "Adam",
               "data": data_name, "precision": precision, "jit_compile": jit_compile,
               "wall_seconds": round(result["wall_seconds"], 1),
-              "cpu_seconds": round(result["cpu_seconds"], 1),
               "machine": machine_description(),
               "finished": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
               "weights_sha256": result["weights_sha256"]}
+    if result.get("cpu_seconds") is not None:
+        record["cpu_seconds"] = round(result["cpu_seconds"], 1)
     if replicas > 1:
         record["replicas"] = replicas
     return record
