@@ -186,8 +186,9 @@ class TrainingClock(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         state = {"wall_seconds": self.seconds(), "step": optimizer_step(self.model)}
-        if self.cpu_seconds() is not None:
-            state["cpu_seconds"] = self.cpu_seconds()
+        cpu_seconds = self.cpu_seconds()
+        if cpu_seconds is not None:
+            state["cpu_seconds"] = cpu_seconds
         image_io.write_json(self.path, state)
 
 
