@@ -1,4 +1,6 @@
 """The blob score: what it catches and what it leaves alone."""
+import os
+
 import numpy as np
 import pytest
 
@@ -117,3 +119,20 @@ def test_model_objective_says_why_it_cannot_rebuild_a_models_objective(tmp_path)
         task="style", name="mine", style_image="painting.jpg"))
     with pytest.raises(ValueError, match="painting.jpg is neither in its assets nor in"):
         se.model_objective(lost, [str(tmp_path / "styles")])
+
+
+def test_evaluate_style_refuses_a_model_that_is_not_there_in_one_line(tmp_path):
+    """Before any curve is run: a wrong --model path costs seconds, not a traceback."""
+    import subprocess
+    import sys
+    from conftest import REPO
+    result = subprocess.run(
+        [sys.executable, os.path.join(REPO, "tools", "evaluate_style.py"),
+         f"--model={tmp_path / 'nowhere'}", "--lbfgs_iterations=0"],
+        capture_output=True, text=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+        timeout=300)
+    assert result.returncode != 0
+    lines = [line for line in result.stderr.splitlines()
+             if not line.startswith(("WARNING: All log", "E0000", "W0000", "I0000"))]
+    assert len(lines) == 1
+    assert lines[0].startswith(f"error: --model: {tmp_path / 'nowhere'}: not a SavedModel")

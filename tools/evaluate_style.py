@@ -180,6 +180,12 @@ def main(argv):
         if not milestone.isdigit() or not 1 <= int(milestone) <= FLAGS.lbfgs_iterations:
             raise SystemExit(f"error: --lbfgs_milestones: {milestone!r} is not an iteration "
                              f"from 1 to --lbfgs_iterations ({FLAGS.lbfgs_iterations})")
+    from kerastransfer import artifact
+    for name in FLAGS.model:  # before any model's L-BFGS curves, which take minutes
+        try:
+            artifact.resolve(name)
+        except ValueError as error:
+            raise SystemExit(f"error: --model: {error}")
     results = [evaluate(name) for name in FLAGS.model]
     print_table(results)
     if FLAGS.json:
