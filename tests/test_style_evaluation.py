@@ -126,13 +126,10 @@ def test_evaluate_style_refuses_a_model_that_is_not_there_in_one_line(tmp_path):
     import subprocess
     import sys
     from conftest import REPO
+    from test_cli import assert_one_line_error
     result = subprocess.run(
         [sys.executable, os.path.join(REPO, "tools", "evaluate_style.py"),
          f"--model={tmp_path / 'nowhere'}", "--lbfgs_iterations=0"],
         capture_output=True, text=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
         timeout=300)
-    assert result.returncode != 0
-    lines = [line for line in result.stderr.splitlines()
-             if not line.startswith(("WARNING: All log", "E0000", "W0000", "I0000"))]
-    assert len(lines) == 1
-    assert lines[0].startswith(f"error: --model: {tmp_path / 'nowhere'}: not a SavedModel")
+    assert_one_line_error(result, f"error: --model: {tmp_path / 'nowhere'}: not a SavedModel")
