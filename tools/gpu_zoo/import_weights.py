@@ -12,12 +12,15 @@ weights were trained: steps, crops, schedule, the device, wall time and the last
 steps' mean loss terms.
 """
 import dataclasses
-import datetime
 import json
 import os
+import sys
 
 import numpy as np
 from absl import app, flags
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from keras_weights import set_weights_by_path, train_fields  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SHARED = os.path.join(os.path.dirname(REPO), "shared", "data")
@@ -29,37 +32,6 @@ flags.DEFINE_string("styles_dir", os.path.join(SHARED, "styles"), "The paintings
 flags.DEFINE_string("out", os.path.join(REPO, "runs", "gpu_zoo"), "Output folder.")
 flags.mark_flag_as_required("results")
 FLAGS = flags.FLAGS
-
-
-def set_weights_by_path(network, arrays):
-    """Sets every weight of the built `network` from `arrays` ({path without the model's
-    name: array}); ValueError when one is missing or misshapen."""
-    for variable in network.weights:
-        path = variable.path.removeprefix(f"{network.name}/")
-        if path not in arrays:
-            raise ValueError(f"no weights for {path}")
-        if tuple(arrays[path].shape) != tuple(variable.shape):
-            raise ValueError(f"{path}: shape {arrays[path].shape}, network wants "
-                             f"{tuple(variable.shape)}")
-        variable.assign(arrays[path])
-
-
-def train_fields(source, run, summary):
-    """The record's `train` field for weights trained by train_jax.py from `source`."""
-    old = source["record"]["train"]
-    return {
-        "steps": run["steps"], "batch_size": run["batch_size"], "image_size": run["crop"],
-        "learning_rate": run["learning_rate_schedule"]["peak"], "optimizer": "Adam",
-        "data": old.get("data", "train_photos"), "precision": "mixed_bfloat16",
-        "jit_compile": True, "wall_seconds": run["wall_seconds"],
-        "machine": f"{summary['device']}, JAX {summary['jax']} (tools/gpu_zoo/train_jax.py)",
-        "finished": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "weights_sha256": old.get("weights_sha256"),
-        "learning_rate_schedule": run["learning_rate_schedule"],
-        "crop_phases": [{"batch_size": run["batch_size"], "crop_size": run["crop"],
-                         "scale_to": run["crop"], "until_step": None}],
-        "init_from": source["path"].split("saved_models/", 1)[-1],
-    }
 
 
 def import_style(name, run, summary):
