@@ -121,6 +121,17 @@ def model_objective(model, styles_dirs):
     return objective, key
 
 
+def curve_cache_entry(cache_dir, cache_key, photo, init, seed=0, method="lbfgs"):
+    """(file path, key as JSON text) of the cached L-BFGS curve of `photo` from `init` under
+    `cache_key` (a dict naming the objective); "lbfgs" keeps the key the cache has always
+    had, another `method` is cached apart."""
+    method_key = {} if method == "lbfgs" else {"method": method}
+    key = json.dumps({**cache_key, **method_key, "init": init, "seed": seed,
+                      "photo_sha256": hashlib.sha256(photo.tobytes()).hexdigest(),
+                      "shape": list(photo.shape)}, sort_keys=True)
+    return os.path.join(cache_dir, hashlib.sha256(key.encode()).hexdigest()[:24] + ".json"), key
+
+
 def lbfgs_history(objective, photo, iterations, init, cache_dir=None, cache_key=None,
                   seed=0, target=None, method="lbfgs"):
     """The objective after each L-BFGS iteration on `photo` from `init` ("noise": i.i.d.
@@ -135,11 +146,7 @@ def lbfgs_history(objective, photo, iterations, init, cache_dir=None, cache_key=
     (its curves are cached apart; "lbfgs" keeps the key the cache has always had)."""
     path, cached = None, []
     if cache_dir and cache_key is not None:
-        method_key = {} if method == "lbfgs" else {"method": method}
-        key = json.dumps({**cache_key, **method_key, "init": init, "seed": seed,
-                          "photo_sha256": hashlib.sha256(photo.tobytes()).hexdigest(),
-                          "shape": list(photo.shape)}, sort_keys=True)
-        path = os.path.join(cache_dir, hashlib.sha256(key.encode()).hexdigest()[:24] + ".json")
+        path, key = curve_cache_entry(cache_dir, cache_key, photo, init, seed, method)
         if os.path.exists(path):
             with open(path) as f:
                 cached = json.load(f)["history"]

@@ -1,7 +1,28 @@
-"""Weights trained outside Keras, by Keras variable path, back into a network, and the
-record's account of how they were trained (`import_weights.py`; no flags, so tests can
-import it)."""
+"""Weights between Keras and the JAX port: the loss network's out, trained weights back
+into a network by Keras variable path, and the record's account of how they were trained
+(for make_bundle.py, make_curve_bundle.py and import_weights.py; no flags, so tests and
+the other tools can import it)."""
 import datetime
+
+import numpy as np
+
+# The loss network's convolutions up to relu4_3, the deepest layer the objective uses.
+VGG_LAYERS = ("block1_conv1", "block1_conv2", "block2_conv1", "block2_conv2",
+              "block3_conv1", "block3_conv2", "block3_conv3",
+              "block4_conv1", "block4_conv2", "block4_conv3")
+
+
+def write_vgg16(path, dtype):
+    """The torchvision VGG-16 weights the package uses (hash-checked), `VGG_LAYERS` only,
+    as HWIO kernels and biases of `dtype` in an .npz keyed LAYER/kernel and LAYER/bias."""
+    from kerastransfer.perceptual.loss_network import load_vgg16
+    vgg = load_vgg16("torchvision")
+    arrays = {}
+    for name in VGG_LAYERS:
+        kernel, bias = vgg.get_layer(name).get_weights()
+        arrays[f"{name}/kernel"] = kernel.astype(dtype)
+        arrays[f"{name}/bias"] = bias.astype(dtype)
+    np.savez(path, **arrays)
 
 
 def set_weights_by_path(network, arrays):

@@ -19,8 +19,13 @@ Writes, all computed here by the package itself so the GPU run cannot drift from
 import json
 import os
 
+import sys
+
 import numpy as np
 from absl import app, flags
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from keras_weights import write_vgg16  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SHARED = os.path.join(os.path.dirname(REPO), "shared", "data")
@@ -36,22 +41,6 @@ flags.DEFINE_string("out", os.path.join(REPO, ".gpu", "bundle"), "Output folder.
 flags.DEFINE_string("parity_dir", os.path.join(REPO, ".gpu", "parity"),
                     "Where the Keras Gram targets go (not carried to the GPU machine).")
 FLAGS = flags.FLAGS
-
-VGG_LAYERS = ("block1_conv1", "block1_conv2", "block2_conv1", "block2_conv2",
-              "block3_conv1", "block3_conv2", "block3_conv3",
-              "block4_conv1", "block4_conv2", "block4_conv3")
-
-
-def write_vgg(path):
-    from kerastransfer.perceptual.loss_network import load_vgg16
-    vgg = load_vgg16("torchvision")
-    arrays = {}
-    for name in VGG_LAYERS:
-        kernel, bias = vgg.get_layer(name).get_weights()
-        arrays[f"{name}/kernel"] = kernel.astype(np.float16)
-        arrays[f"{name}/bias"] = bias.astype(np.float16)
-    np.savez(path, **arrays)
-
 
 def write_style(name, out_dir):
     from kerastransfer import artifact
@@ -110,7 +99,9 @@ def write_photos(path):
 def main(argv):
     del argv
     os.makedirs(FLAGS.out, exist_ok=True)
-    write_vgg(os.path.join(FLAGS.out, "vgg16.npz"))
+    # float16: training runs the loss network in bfloat16, to which float16 rounds exactly
+    # but for the odd last bit
+    write_vgg16(os.path.join(FLAGS.out, "vgg16.npz"), np.float16)
     for name in FLAGS.styles:
         write_style(name, FLAGS.out)
     write_photos(os.path.join(FLAGS.out, "photos.npz"))

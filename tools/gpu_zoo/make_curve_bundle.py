@@ -15,12 +15,16 @@ stop. Writes, all computed by the package itself:
   tools/lbfgs_curves and its key exactly as `style_evaluation.lbfgs_history` names it,
   the network's objective to stop at, and the curve already cached there, if any.
 """
-import hashlib
 import json
 import os
 
+import sys
+
 import numpy as np
 from absl import app, flags
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from keras_weights import write_vgg16  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SHARED = os.path.join(os.path.dirname(REPO), "shared", "data")
@@ -36,26 +40,12 @@ flags.DEFINE_string("out", os.path.join(REPO, ".gpu", "curves"), "Output folder.
 FLAGS = flags.FLAGS
 
 
-def cache_file_and_key(cache_key, init, photo, seed=0):
-    """`style_evaluation.lbfgs_history`'s cache file name and key (method "lbfgs")."""
-    key = json.dumps({**cache_key, "init": init, "seed": seed,
-                      "photo_sha256": hashlib.sha256(photo.tobytes()).hexdigest(),
-                      "shape": list(photo.shape)}, sort_keys=True)
-    return hashlib.sha256(key.encode()).hexdigest()[:24] + ".json", json.loads(key)
-
-
 def main(argv):
     del argv
     from kerastransfer.evaluation import style_evaluation as se
     from kerastransfer.inference.exported_model import ExportedModel
-    from kerastransfer.perceptual.loss_network import load_vgg16
     os.makedirs(FLAGS.out, exist_ok=True)
-    vgg = load_vgg16("torchvision")
-    np.savez(os.path.join(FLAGS.out, "vgg16.npz"),
-             **{f"{layer.name}/{part}": w for layer in vgg.layers
-                if layer.name.startswith(("block1_conv", "block2_conv", "block3_conv",
-                                          "block4_conv"))
-                for part, w in zip(("kernel", "bias"), layer.get_weights())})
+    write_vgg16(os.path.join(FLAGS.out, "vgg16.npz"), np.float32)
     photos = [se.load_photo(os.path.join(FLAGS.data_dir, "sr_benchmarks", relative),
                             FLAGS.size) for relative in se.VALIDATION_PHOTOS]
     np.savez(os.path.join(FLAGS.out, "photos.npz"), **{str(i): p for i, p in enumerate(photos)})
@@ -76,15 +66,16 @@ def main(argv):
             if row["photo"] != se.VALIDATION_PHOTOS[index]:
                 raise app.UsageError(f"{path}: photo {index} is {row['photo']}")
             for init in FLAGS.inits:
-                file, key = cache_file_and_key(cache_key, init, photos[index])
-                cached = os.path.join(FLAGS.cache_dir, file)
+                cached, key = se.curve_cache_entry(FLAGS.cache_dir, cache_key, photos[index],
+                                                   init)
                 history = []
                 if os.path.exists(cached):
                     with open(cached) as f:
                         history = json.load(f)["history"]
                 if history and min(history) <= row["network"]["total"]:
                     continue  # the cached curve already reaches this network
-                jobs.append({"file": file, "key": key, "objective": name, "photo": index,
+                jobs.append({"file": os.path.basename(cached), "key": json.loads(key),
+                             "objective": name, "photo": index,
                              "init": init, "target": row["network"]["total"],
                              "iterations": FLAGS.iterations, "cached": history})
     with open(os.path.join(FLAGS.out, "jobs.json"), "w") as f:
