@@ -234,7 +234,7 @@ def summary(name):
         f"super-resolution ×{record.scale or '?'}" if record.task == SR_TASK else record.task,
         "style": os.path.splitext(os.path.basename(record.style_image or "-"))[0],
         "network": network_summary(record),
-        "steps": str(train.get("steps", "-")),
+        "steps": str(train.get("steps_in_all", train.get("steps", "-"))),
         "batch_crop": (f"{train['batch_size']} × {train['image_size']}²"
                        if "batch_size" in train and "image_size" in train else "-"),
         "training_time": (f"{wall / 60:.0f} min" if wall is not None else "-"),

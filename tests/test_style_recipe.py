@@ -234,9 +234,15 @@ def test_a_resume_keeps_the_warm_start_it_began_with(tmp_path, style_path, photo
     _, record = _train(tmp_path, style_path, photo_dir, 2, init_from="/gone/model",
                        on_start=lambda step, source: seen.append((step, source)))
     assert seen == [(1, path)] and record.train["init_from"] == path
+    # its 2 steps on top of the source's 1, and a stage after it counts all three
+    assert (record.train["steps"], record.train["steps_in_all"]) == (2, 3), str(record.train)
+    _, third = _train(tmp_path, style_path, photo_dir, 1, name="third",
+                      init_from=str(tmp_path / "run" / "export"))
+    assert third.train["steps_in_all"] == 4
     _train(tmp_path, style_path, photo_dir, 1, name="scratch", init_from=None)
     _, record = _train(tmp_path, style_path, photo_dir, 2, name="scratch")
     assert "init_from" not in record.train  # not the default it was resumed with
+    assert record.train["steps_in_all"] == 2
 
 
 def test_the_shipped_content_only_network_is_the_default_network_and_passes_photos():

@@ -59,6 +59,10 @@ def test_resume_continues_to_the_requested_step_count(tmp_path):
     # The clock adds the second run's time to the first's, in wall and in CPU seconds.
     assert second["wall_seconds"] > first["wall_seconds"] > 0
     assert second["cpu_seconds"] > first["cpu_seconds"] > 0
+    # 7 stopped inside an interval; extending from there still trains the step left
+    third = loop.train(tiny_trainer(seed=6), dataset, steps=8, output_dir=str(tmp_path),
+                       checkpoint_every=2, verbose=0)
+    assert third["steps"] == 8
 
 
 def test_a_clock_resumed_without_cpu_time_reports_none_rather_than_a_partial_sum(tmp_path):

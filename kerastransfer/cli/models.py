@@ -4,7 +4,8 @@
   kerastransfer-models --models=udnie,sr_x4 --format=markdown
 
 Every cell comes from the model's own record (assets/kerastransfer.json) and files:
-task, style painting, network, training steps, batch × crop, training wall time and
+task, style painting, network, training steps (in all, for a model trained in stages), batch ×
+crop, training wall time (of the last stage) and
 precision, loss weights (content / style / TV), and the result: the final weighted
 training loss terms (content / style / TV) of a style model, or Set5 PSNR-Y against
 bicubic of a super-resolution model. Shipped models are looked up in

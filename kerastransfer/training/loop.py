@@ -319,7 +319,11 @@ def train(trainer, dataset, steps, output_dir, checkpoint_every=100, log_every=1
         callbacks.append(SampleImages(sample_images, os.path.join(output_dir, "samples"),
                                       sample_every))
     callbacks.append(backup)
-    epochs = math.ceil(steps / checkpoint_every)
+    # counted from the epoch the checkpoint was taken in: a run that stopped between two
+    # checkpoint intervals (--steps not a multiple of them) and is then extended has its
+    # last epoch already counted, and fit would otherwise train no step at all
+    epochs = (getattr(trainer, "_initial_epoch", None) or 0) + math.ceil(
+        (steps - start) / checkpoint_every)
     trainer.fit(distribute.per_replica_input(dataset_from(start), strategy), epochs=epochs,
                 steps_per_epoch=checkpoint_every, callbacks=callbacks, verbose=0,
                 shuffle=False)

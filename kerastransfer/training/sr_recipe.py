@@ -122,5 +122,5 @@ def train_sr_network(output_dir, config=SRConfig(), train_dir=None, tfds_name=No
             config, result, tfds_name or os.path.basename(os.path.normpath(train_dir)),
             config.patch_size, policy, strategy, fingerprint,
             learning_rate_schedule=schedule.to_json(), augment=config.augment,
-            **({"init_from": warm_start.started_from_label(output_dir)} if init_from else {})))
+            **warm_start.lineage_fields(output_dir, config.steps)))
     return export_run.record_and_export(network, record, output_dir, export_dir, strategy)

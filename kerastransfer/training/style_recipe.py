@@ -156,6 +156,6 @@ def train_style_network(style_image, output_dir, config=StyleConfig(), train_dir
             config.image_size, policy, strategy, objective.loss_network.fingerprint,
             learning_rate_schedule=schedule.to_json(),
             crop_phases=[p.to_json() for p in phases],
-            **({"init_from": warm_start.started_from_label(output_dir)} if init_from else {})))
+            **warm_start.lineage_fields(output_dir, config.steps)))
     return export_run.record_and_export(transformer, record, output_dir, export_dir, strategy,
                                         style_image=style_image)

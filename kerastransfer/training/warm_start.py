@@ -105,17 +105,46 @@ def started_from(output_dir, resolve):
     record says."""
     path = os.path.join(output_dir, STARTED_FROM_FILE)
     if os.path.exists(path):
-        with open(path) as f:
-            return json.load(f)["init_from"]
+        return kept_start(output_dir)["init_from"]
     source = resolve()
     os.makedirs(output_dir, exist_ok=True)
-    image_io.write_json(path, {"init_from": source, "label": source_label(source)})
+    image_io.write_json(path, {"init_from": source, "label": source_label(source),
+                               "steps_before": steps_before(source)})
     return source
+
+
+def steps_before(model_name_or_path):
+    """How many training steps a model's weights already carry: its record's
+    `steps_in_all`, else its `steps` (a record from before chains were counted); 0 from
+    scratch or from `CONTENT_ONLY`, which has not seen a style."""
+    if model_name_or_path in (None, CONTENT_ONLY):
+        return 0
+    train = artifact.read_record(artifact.resolve(model_name_or_path)).train
+    return train.get("steps_in_all", train.get("steps"))
 
 
 def started_from_label(output_dir):
     """The `source_label` kept by `started_from` for the run in `output_dir` (runs from
     before labels were kept: their --init_from as given)."""
-    with open(os.path.join(output_dir, STARTED_FROM_FILE)) as f:
-        kept = json.load(f)
+    kept = kept_start(output_dir)
     return kept.get("label", kept["init_from"])
+
+
+def kept_start(output_dir):
+    """What `started_from` kept for the run in `output_dir`."""
+    with open(os.path.join(output_dir, STARTED_FROM_FILE)) as f:
+        return json.load(f)
+
+
+def lineage_fields(output_dir, steps):
+    """The record's `init_from` (where the run in `output_dir` started; absent from
+    scratch) and `steps_in_all` (its `steps` plus those its warm start already had, so a
+    model trained in stages says how much training it has had; absent for a run started
+    before `started_from` kept that count)."""
+    kept = kept_start(output_dir)
+    fields = {}
+    if kept["init_from"] is not None:
+        fields["init_from"] = started_from_label(output_dir)
+    if kept.get("steps_before") is not None:
+        fields["steps_in_all"] = steps + kept["steps_before"]
+    return fields
