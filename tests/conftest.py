@@ -14,6 +14,15 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHARED_DATA = os.path.join(os.path.dirname(REPO), "shared", "data")
 
 
+def tone_matched_distance(image, photo):
+    """Mean |image - photo| in levels after matching each channel's mean and spread to the
+    photo's: how much a style network changed beyond a global shift of colour and contrast."""
+    image, photo = image.astype(float), photo.astype(float)
+    matched = ((image - image.mean((0, 1))) / (image.std((0, 1)) + 1e-6) * photo.std((0, 1))
+               + photo.mean((0, 1)))
+    return np.abs(matched - photo).mean()
+
+
 def random_image(height, width, seed=0):
     return np.random.RandomState(seed).randint(0, 256, (height, width, 3), dtype=np.uint8)
 

@@ -7,7 +7,7 @@ import pytest
 import tensorflow as tf
 from PIL import Image
 
-from conftest import REPO, random_image, run_cli
+from conftest import REPO, random_image, run_cli, tone_matched_distance
 from kerastransfer import artifact
 
 pytestmark = pytest.mark.slow  # command lines, the shipped models
@@ -71,15 +71,6 @@ def test_serving_config_lists_exactly_the_shipped_models():
     assert sorted(names) == SHIPPED
     for name in names:
         assert f'base_path: "/models/{name}"' in config
-
-
-def tone_matched_distance(image, photo):
-    """Mean |image - photo| in levels after matching each channel's mean and spread to the
-    photo's: how much a network changed beyond a global shift of colour and contrast."""
-    image, photo = image.astype(float), photo.astype(float)
-    matched = ((image - image.mean((0, 1))) / (image.std((0, 1)) + 1e-6) * photo.std((0, 1))
-               + photo.mean((0, 1)))
-    return np.abs(matched - photo).mean()
 
 
 def test_tone_matched_distance_tells_the_content_only_network_from_a_painting():

@@ -17,7 +17,7 @@ import sys
 import numpy as np
 import pytest
 
-from conftest import REPO, random_image
+from conftest import REPO, random_image, tone_matched_distance
 
 sys.path.insert(0, os.path.join(REPO, "tools"))
 import web_page  # noqa: E402  (tools/web_page.py, shared with tools/benchmark_web.py)
@@ -104,7 +104,7 @@ def test_first_screen_is_the_sample_stylised_with_style_thumbnails(page_url):
     assert first["result"] == [sample.shape[1], sample.shape[0]]
     shown = image_io.read_image(os.path.join(out, "first.png"))
     assert_close(shown, exported_model.ExportedModel(names[0])(sample[None])[0])
-    assert np.abs(shown.astype(int) - sample).mean() > 20  # stylised, not the photo
+    assert tone_matched_distance(shown, sample) > 9  # stylised, not the photo recoloured
     clicked = image_io.read_image(os.path.join(out, "clicked.png"))
     assert report["selected"] == "wave" and report["caption"].startswith("Wave")
     assert_close(clicked, exported_model.ExportedModel("wave")(sample[None])[0])
