@@ -88,6 +88,13 @@ class ModelRecord:
         """The network's constructor arguments."""
         return self.network.get("config", {})
 
+    @property
+    def steps_in_all(self):
+        """Training steps behind the weights: `train.steps_in_all` for a model trained in
+        stages, else its own `train.steps` (a record from before stages were counted);
+        None when the record has neither."""
+        return self.train.get("steps_in_all", self.train.get("steps"))
+
 
 def read_signature_defs(path):
     """The SavedModel's SignatureDefs (protos, as TF Serving reports them), by key;
@@ -234,7 +241,7 @@ def summary(name):
         f"super-resolution ×{record.scale or '?'}" if record.task == SR_TASK else record.task,
         "style": os.path.splitext(os.path.basename(record.style_image or "-"))[0],
         "network": network_summary(record),
-        "steps": str(train.get("steps_in_all", train.get("steps", "-"))),
+        "steps": str(record.steps_in_all if record.steps_in_all is not None else "-"),
         "batch_crop": (f"{train['batch_size']} × {train['image_size']}²"
                        if "batch_size" in train and "image_size" in train else "-"),
         "training_time": (f"{wall / 60:.0f} min" if wall is not None else "-"),

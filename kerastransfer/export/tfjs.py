@@ -322,7 +322,7 @@ def index_entry(name, saved_model_dir, record, model_dir, index_dir, quality=Non
         "path": os.path.relpath(os.path.join(model_dir, "model.json"), index_dir),
         "bytes": folder_size(model_dir),
         "style_image": record.style_image,
-        "steps": train.get("steps_in_all", train.get("steps")),
+        "steps": record.steps_in_all,
         "image_size": train.get("image_size"),
         "network": record.network_config,
         "saved_model": os.path.relpath(saved_model_dir, os.path.dirname(artifact.models_root())),

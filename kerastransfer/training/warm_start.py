@@ -114,13 +114,11 @@ def started_from(output_dir, resolve):
 
 
 def steps_before(model_name_or_path):
-    """How many training steps a model's weights already carry: its record's
-    `steps_in_all`, else its `steps` (a record from before chains were counted); 0 from
-    scratch or from `CONTENT_ONLY`, which has not seen a style."""
+    """How many training steps a model's weights already carry (its record's
+    `steps_in_all`); 0 from scratch or from `CONTENT_ONLY`, which has not seen a style."""
     if model_name_or_path in (None, CONTENT_ONLY):
         return 0
-    train = artifact.read_record(artifact.resolve(model_name_or_path)).train
-    return train.get("steps_in_all", train.get("steps"))
+    return artifact.read_record(artifact.resolve(model_name_or_path)).steps_in_all
 
 
 def started_from_label(output_dir):
